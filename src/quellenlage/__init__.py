@@ -1,0 +1,3 @@
+"""quellenlage — what is actually known about a news story."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,103 @@
+"""One table of settings: defaults and help text, loaded into a frozen dataclass.
+
+Precedence: defaults < config file (TOML) < ``QUELLENLAGE_*`` environment < CLI flags.
+The config file is ``$QUELLENLAGE_CONFIG`` or ``./quellenlage.toml`` when present.
+``tests/test_settings.py`` fails when a setting has no help text or is missing from the README.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+def _default_db() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "quellenlage" / "quellenlage.db")
+
+
+# name: (default, help). Types are taken from the default.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "db": (_default_db(), "SQLite database file (or a postgresql:// URL once the postgres extra lands)."),
+    "max_input_bytes": (20_000_000, "Largest file or HTTP body ingested, in bytes; larger inputs are refused."),
+    "min_article_chars": (200, "Texts shorter than this are skipped as too-short."),
+    "fetch_timeout": (15.0, "Seconds allowed for one HTTP fetch (connect + read)."),
+    "fetch_max_redirects": (5, "Redirects followed per fetch; every hop is checked by the SSRF guard."),
+    "user_agent": ("quellenlage/0.1 (+https://example.invalid/quellenlage)", "User-Agent sent when fetching."),
+    "allow_private_urls": (False, "Allow fetching private/loopback addresses. Only for tests on loopback."),
+    "api_token": ("", "Token required by the web API for anything that writes or fetches; empty = read-only."),
+    "rate_limit_per_minute": (10, "Analyse requests per client and minute accepted by the web app."),
+    "max_request_bytes": (5_000_000, "Largest request body the web app accepts."),
+    "story_window_days": (7, "Articles further apart than this are not put into one story."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    max_input_bytes: int
+    min_article_chars: int
+    fetch_timeout: float
+    fetch_max_redirects: int
+    user_agent: str
+    allow_private_urls: bool
+    api_token: str
+    rate_limit_per_minute: int
+    max_request_bytes: int
+    story_window_days: int
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = SETTINGS[name][0]
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(text)
+        return type(default)(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"setting '{name}' expects a {type(default).__name__}, got {value!r}; "
+            f"see 'quellenlage settings' for the list"
+        ) from None
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {name: default for name, (default, _) in SETTINGS.items()}
+    path = Path(config_file) if config_file else Path(os.environ.get("QUELLENLAGE_CONFIG", "quellenlage.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        for name, value in data.items():
+            if name not in SETTINGS:
+                raise ConfigError(f"unknown setting '{name}' in {path}; known: {', '.join(SETTINGS)}")
+            values[name] = _coerce(name, value)
+    elif config_file:
+        raise ConfigError(f"config file {path} does not exist")
+    for name in SETTINGS:
+        env = os.environ.get(f"QUELLENLAGE_{name.upper()}")
+        if env is not None:
+            values[name] = _coerce(name, env)
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in SETTINGS:
+            raise ConfigError(f"unknown setting '{name}'")
+        values[name] = _coerce(name, value)
+    return Settings(**values)
