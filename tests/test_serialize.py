@@ -82,23 +82,34 @@ date_mentions = st.builds(
     DateMention, spans(), text, text, dates, text, st.none() | st.integers(0, 6), st.booleans(), text
 )
 quotes = st.builds(Quote, text, spans(), text, opt_text, opt_text, opt_span, opt_text, st.none() | ints)
-small = lambda s: st.lists(s, max_size=3).map(tuple)  # noqa: E731
+small = lambda s: st.lists(s, max_size=3).map(tuple)
 readings = st.builds(
     Reading,
     article=articles,
     sections=small(st.builds(Section, ints, st.sampled_from(SectionRole), spans(), opt_text, opt_span)),
     sentences=small(st.builds(Sentence, ints, spans(), ints, st.booleans(), small(tokens))),
-    entities=small(
-        st.builds(Entity, text, text, st.sampled_from(EntityType), small(text), small(mentions))
-    ),
+    entities=small(st.builds(Entity, text, text, st.sampled_from(EntityType), small(text), small(mentions))),
     quotes=small(quotes),
     descriptions=small(st.builds(Description, text, text, spans(), spans())),
     numbers=small(numbers),
     dates=small(date_mentions),
 )
 claims = st.builds(
-    Claim, text, text, text, spans(), ints, st.sampled_from(SectionRole), st.booleans(),
-    small(text), small(numbers), small(date_mentions), small(quotes), opt_text, small(text), floats,
+    Claim,
+    text,
+    text,
+    text,
+    spans(),
+    ints,
+    st.sampled_from(SectionRole),
+    st.booleans(),
+    small(text),
+    small(numbers),
+    small(date_mentions),
+    small(quotes),
+    opt_text,
+    small(text),
+    floats,
 )
 signals = st.builds(Signal, text, text, text, small(spans()), text, text, small(st.tuples(text, text)))
 briefing_sections = st.builds(
@@ -143,7 +154,11 @@ def test_to_dict_writes_iso_dates_enum_values_and_lists() -> None:
     assert data["published_source"] == "header"
     assert data["paragraphs"] == [{"start": 0, "end": 4}]
     assert data["origins"][0] == {
-        "kind": "republished", "outlet": "naturalnews.com", "date": "2026-02-07", "raw": "", "span": None,
+        "kind": "republished",
+        "outlet": "naturalnews.com",
+        "date": "2026-02-07",
+        "raw": "",
+        "span": None,
     }
     assert type(data["published_source"]) is str  # plain str, not the StrEnum
 
@@ -174,7 +189,7 @@ class LaterStageRecord:
 def test_dataclasses_from_other_modules_roundtrip_generically() -> None:
     record = LaterStageRecord(
         name="x",
-        when=dt.datetime(2026, 2, 8, 13, 5, tzinfo=dt.timezone.utc),
+        when=dt.datetime(2026, 2, 8, 13, 5, tzinfo=dt.UTC),
         mood=Mood.ANGRY,
         weights={"a": 1.0, "b": 2},
         pair=(3, "drei"),

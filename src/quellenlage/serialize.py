@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["to_dict", "from_dict", "to_value", "from_value"]
+__all__ = ["from_dict", "from_value", "to_dict", "to_value"]
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def to_value(value: Any) -> Any:
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build ``cls`` from a dict made by :func:`to_dict`. Missing fields with defaults take the default."""
     if not isinstance(data, dict):
-        raise ValueError(f"{cls.__name__}: expected a dict, got {type(data).__name__}: {data!r:.80}")
+        raise TypeError(f"{cls.__name__}: expected a dict, got {type(data).__name__}: {data!r:.80}")
     hints = _field_hints(cls)
     unknown = set(data) - set(hints)
     if unknown:
