@@ -200,7 +200,7 @@ def main() -> None:
         writer.writerow(["domain", "cases", "first_date", "last_date", "case_ids", "outlet_names"])
         for domain, rec in sorted(per.items(), key=lambda kv: (-kv[1]["n"], kv[0])):  # type: ignore[operator]
             ids = [s for _, s in sorted(rec["ids"], reverse=True)[:3]]  # type: ignore[call-overload]
-            names = sorted(rec["names"], key=len)[:3]  # type: ignore[arg-type]
+            names = sorted(rec["names"], key=lambda n: (len(n), n))[:3]  # type: ignore[arg-type]
             writer.writerow([domain, rec["n"], min(rec["dates"]), max(rec["dates"]),  # type: ignore[call-overload]
                              " ".join(ids), "; ".join(names)])
 
