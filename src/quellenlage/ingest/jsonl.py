@@ -1,0 +1,105 @@
+"""Streaming JSONL bulk files (plain or gzip): one article a line, never the whole file in memory.
+
+Record fields, as in ``shared/data/reliability/fang-covid-train.jsonl.gz``:
+``id, url, date, source, label, title, text`` — only ``text`` is required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based
+    data: bytes | None  # None when the line is longer than the cap (it was skipped, not read)
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """The stream ended in a way that loses data (a truncated or corrupt gzip)."""
+
+    number: int  # the line that could not be read completely
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    text: str
+    url: str | None
+    published: dt.date | None
+    source: str | None
+    label: str | None
+    title: str | None
+
+
+def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[Line | Broken]:
+    """Non-blank lines of ``stream``; a ``Broken`` last when decompression fails midway."""
+    number = 0
+    try:
+        while True:
+            raw = stream.readline(max_line_bytes + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                _skip_rest_of_line(stream)
+                yield Line(number, None)
+                continue
+            if raw.strip():
+                yield Line(number, raw)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        yield Broken(number + 1, f"{exc.__class__.__name__}: {exc}")
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while True:
+        chunk = stream.readline(_CHUNK)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def parse_record(data: bytes) -> Record:
+    """One JSONL line → Record; ``ValueError`` says what is wrong with the line."""
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    text = value.get("text")
+    if not isinstance(text, str):
+        raise ValueError("field 'text' is missing or not a string")
+    return Record(
+        text=text,
+        url=_string(value, "url"),
+        published=_date(value.get("date")),
+        source=_string(value, "source"),
+        label=_string(value, "label"),
+        title=_string(value, "title"),
+    )
+
+
+def _string(value: dict[str, object], key: str) -> str | None:
+    item = value.get(key)
+    if item is None or item == "":
+        return None
+    return str(item)
+
+
+def _date(raw: object) -> dt.date | None:
+    """ISO date or timestamp (``2020-11-13T16:31:47+01:00``) → its calendar date as written."""
+    if not isinstance(raw, str) or len(raw) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        return None

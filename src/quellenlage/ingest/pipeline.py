@@ -1,0 +1,346 @@
+"""``iter_ingest``: inputs (paths, directories, URLs, ``-``) → one :class:`IngestItem` per input.
+
+Routing::
+
+    "-"            stdin, sniffed: HTML | JSONL (streamed) | text
+    http(s)://…    Fetcher → by content type: HTML | feed | JSONL | text
+    directory      every non-hidden file below it, sorted
+    file           sniffed from its first 64 KiB: binary | gzip | JSONL (streamed) | HTML | feed | text
+    feed           each entry's page is fetched as HTML; its own content stands in when that fails
+
+Every file, URL, feed entry and JSONL line ends in exactly one item; bad inputs become skipped or
+failed outcomes, never exceptions. Size caps: a single document (file, body, JSONL line) over
+``settings.max_input_bytes`` is refused before it is read; JSONL files are streamed, so the cap
+applies to each line, not to the bulk file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import FetchError, FetchRefused, FetchTimeout, FetchTooLarge, InputError
+from ..models import Article, DateSource, Outcome, OutcomeStatus, SkipReason
+from ..settings import Settings
+from . import detect
+from .build import make_article
+from .feeds import Entry, parse_feed
+from .fetch import Fetcher, FetchResult, UnsupportedContentType
+from .html import extract_page
+from .jsonl import Broken, iter_lines, parse_record
+from .text import decode, looks_binary
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """One input's outcome; ``article`` is set when ``outcome.status`` is STORED ("ready to store")."""
+
+    outcome: Outcome
+    article: Article | None
+    raw: bytes | None  # the input as received
+    raw_type: str  # "text/plain" | "text/html" | "application/jsonl" | "application/rss+xml" | …
+
+
+def iter_ingest(
+    inputs: Iterable[str],
+    settings: Settings,
+    *,
+    fetcher: Fetcher | None = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[IngestItem]:
+    run = _Run(settings, fetcher, stdin)
+    try:
+        for value in inputs:
+            yield from run.dedupe(run.route(value))
+    finally:
+        run.close()
+
+
+def _skipped(name: str, reason: SkipReason, detail: str, raw: bytes | None = None, raw_type: str = "") -> IngestItem:
+    return IngestItem(Outcome(name, OutcomeStatus.SKIPPED, reason.value, detail), None, raw, raw_type)
+
+
+def _failed(name: str, reason: str, detail: str, raw: bytes | None = None, raw_type: str = "") -> IngestItem:
+    return IngestItem(Outcome(name, OutcomeStatus.FAILED, reason, detail), None, raw, raw_type)
+
+
+_FETCH_REASONS = ((FetchTimeout, "fetch-timeout"), (FetchTooLarge, "fetch-too-large"), (FetchRefused, "fetch-refused"))
+
+
+def _fetch_failure(name: str, error: FetchError) -> IngestItem:
+    if isinstance(error, UnsupportedContentType):
+        return _skipped(name, SkipReason.UNSUPPORTED_TYPE, str(error))
+    reason = next((label for kind, label in _FETCH_REASONS if isinstance(error, kind)), "fetch-failed")
+    return _failed(name, reason, str(error))
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream whose first bytes were already read for sniffing (standard input)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count], self._head = self._head[:count], self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Run:
+    def __init__(self, settings: Settings, fetcher: Fetcher | None, stdin: BinaryIO | None) -> None:
+        self.settings = settings
+        self._fetcher = fetcher
+        self._own_fetcher: Fetcher | None = None
+        self._stdin = stdin
+        self._seen: dict[str, str] = {}  # article id -> input that produced it first
+
+    def close(self) -> None:
+        if self._own_fetcher is not None:
+            self._own_fetcher.close()
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            self._own_fetcher = self._fetcher = Fetcher(self.settings)
+        return self._fetcher
+
+    def dedupe(self, items: Iterator[IngestItem]) -> Iterator[IngestItem]:
+        for item in items:
+            article = item.article
+            if article is not None and item.outcome.status is OutcomeStatus.STORED:
+                first = self._seen.setdefault(article.id, item.outcome.input)
+                if first != item.outcome.input:
+                    detail = f"article {article.id} was already read from {first} in this run"
+                    skipped = Outcome(item.outcome.input, OutcomeStatus.SKIPPED, SkipReason.DUPLICATE.value, detail, article.id)
+                    item = IngestItem(skipped, None, item.raw, item.raw_type)
+            yield item
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def route(self, value: str) -> Iterator[IngestItem]:
+        if value == "-":
+            yield from self._stdin_input()
+        elif value.lower().startswith(("http://", "https://")):
+            yield from self._url(value)
+        elif "://" in value:
+            scheme = value.split("://", 1)[0]
+            yield _failed(value, "unsupported-scheme", f"cannot ingest {value}: only http(s) URLs, paths and '-' are read, not '{scheme}://'")
+        else:
+            yield from self._path(Path(value), value)
+
+    def _path(self, path: Path, name: str) -> Iterator[IngestItem]:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
+            if not files:
+                yield _skipped(name, SkipReason.EMPTY, f"directory {name} contains no files (hidden files are ignored)")
+            for file in files:
+                yield from self._file(file, str(file))
+        elif path.is_file():
+            yield from self._file(path, name)
+        elif path.exists():
+            yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is not a regular file or directory")
+        else:
+            yield _failed(name, "not-found", f"{name} does not exist; check the path")
+
+    def _file(self, path: Path, name: str) -> Iterator[IngestItem]:
+        cap = self.settings.max_input_bytes
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                head = handle.read(detect.SNIFF_BYTES)
+                kind = detect.sniff(head, name)
+                if kind == detect.BINARY:
+                    yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is a binary file (an image, archive or other non-text format)")
+                    return
+                if kind in (detect.GZIP, detect.JSONL):
+                    handle.seek(0)
+                    stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if kind == detect.GZIP else handle
+                    yield from self._jsonl(stream, name)
+                    return
+                if size > cap:
+                    yield _failed(name, "too-large", f"{name} has {size:,} bytes, over max_input_bytes={cap:,}; split it or raise max_input_bytes")
+                    return
+                data = head + handle.read(cap + 1 - len(head))
+        except OSError as exc:
+            yield _failed(name, "unreadable", f"cannot read {name}: {exc.strerror or exc}; check permissions")
+            return
+        yield from self._document(data, kind, name, url=None)
+
+    def _stdin_input(self) -> Iterator[IngestItem]:
+        name = "<stdin>"
+        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        head = stream.read(detect.SNIFF_BYTES)
+        kind = detect.sniff(head)
+        if kind in (detect.GZIP, detect.JSONL):
+            buffered: BinaryIO = io.BufferedReader(_Prefixed(head, stream))
+            yield from self._jsonl(gzip.GzipFile(fileobj=buffered) if kind == detect.GZIP else buffered, name)
+            return
+        cap = self.settings.max_input_bytes
+        data = head + stream.read(cap + 1 - len(head))
+        if len(data) > cap:
+            yield _failed(name, "too-large", f"standard input has more than max_input_bytes={cap:,} bytes; split it or raise the cap")
+            return
+        yield from self._document(data, kind, name, url=None)
+
+    def _url(self, url: str) -> Iterator[IngestItem]:
+        try:
+            result = self.fetcher.fetch(url)
+        except FetchError as exc:
+            yield _fetch_failure(url, exc)
+            return
+        kind = _kind_of(result)
+        if kind == detect.JSONL:
+            yield from self._jsonl(io.BytesIO(result.body), url)
+        else:
+            yield from self._document(result.body, kind, url, url=result.final_url)
+
+    # -- one document ------------------------------------------------------------------------
+
+    def _document(self, data: bytes, kind: str, name: str, url: str | None) -> Iterator[IngestItem]:
+        if not data.strip():
+            yield _skipped(name, SkipReason.EMPTY, f"{name} is empty", data, kind)
+        elif kind == detect.BINARY:
+            yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is binary, not text or HTML", None, kind)
+        elif kind == detect.FEED:
+            yield from self._feed(data, name, url)
+        elif kind == detect.HTML:
+            yield self._html(data, name, url)
+        else:
+            text = decode(data)
+            if not text.strip():
+                yield _skipped(name, SkipReason.EMPTY, f"{name} contains only whitespace", data, detect.TEXT)
+            else:
+                yield self._ready(make_article(text, url=url, read_header=True), name, data, detect.TEXT)
+
+    def _html(self, data: bytes, name: str, url: str | None) -> IngestItem:
+        try:
+            page = extract_page(decode(data), url)
+        except Exception as exc:  # a third-party parser on hostile input: report, do not crash the run
+            return _failed(name, "extraction-error", f"extracting {name} failed ({exc.__class__.__name__}: {exc}); the page may be malformed", data, detect.HTML)
+        if not page.text or not page.text.strip():
+            return _skipped(name, SkipReason.NOT_AN_ARTICLE, f"{name} has no main text (a navigation, index or empty page)", data, detect.HTML)
+        article = make_article(
+            page.text,
+            url=url or page.canonical_url,
+            title=page.title,
+            author=page.author,
+            published=page.published,
+            site_name=page.site_name,
+        )
+        return self._ready(article, name, data, detect.HTML)
+
+    def _ready(self, article: Article, name: str, raw: bytes, raw_type: str) -> IngestItem:
+        minimum = self.settings.min_article_chars
+        if len(article.text) < minimum:
+            detail = f"{name} has {len(article.text)} characters of text, fewer than min_article_chars={minimum}"
+            return IngestItem(Outcome(name, OutcomeStatus.SKIPPED, SkipReason.TOO_SHORT.value, detail, article.id), None, raw, raw_type)
+        return IngestItem(Outcome(name, OutcomeStatus.STORED, "", "ready to store", article.id), article, raw, raw_type)
+
+    # -- bulk and feeds ----------------------------------------------------------------------
+
+    def _jsonl(self, stream: BinaryIO, name: str) -> Iterator[IngestItem]:
+        count = 0
+        for line in iter_lines(stream, self.settings.max_input_bytes):
+            count += 1
+            where = f"{name}:{line.number}"
+            if isinstance(line, Broken):
+                yield _failed(where, "truncated", f"{name} breaks at line {line.number} ({line.message}); the lines before it were read; re-download or re-compress the file")
+                return
+            if line.data is None:
+                yield _failed(where, "line-too-long", f"line {where} is longer than max_input_bytes={self.settings.max_input_bytes:,}; it was skipped")
+                continue
+            try:
+                record = parse_record(line.data)
+            except ValueError as exc:
+                yield _failed(where, "bad-line", f"{where}: {exc}; fix or remove this line (the other lines are read)", line.data, detect.JSONL)
+                continue
+            if not record.text.strip():
+                yield _skipped(where, SkipReason.EMPTY, f"{where} has an empty 'text'", line.data, detect.JSONL)
+                continue
+            article = make_article(
+                record.text, url=record.url, title=record.title, published=record.published,
+                site_name=record.source, source_label=record.label,
+            )
+            yield self._ready(article, where, line.data, detect.JSONL)
+        if count == 0:
+            yield _skipped(name, SkipReason.EMPTY, f"{name} has no JSONL lines")
+
+    def _feed(self, data: bytes, name: str, url: str | None) -> Iterator[IngestItem]:
+        try:
+            entries = parse_feed(data, name, base_url=url)
+        except InputError as exc:
+            yield _failed(name, "not-a-feed", str(exc), data, detect.FEED)
+            return
+        if not entries:
+            yield _skipped(name, SkipReason.EMPTY, f"feed {name} has no entries", data, detect.FEED)
+        for entry in entries:
+            yield self._feed_entry(entry, name)
+
+    def _feed_entry(self, entry: Entry, feed_name: str) -> IngestItem:
+        name = entry.link or f"{feed_name}#entry-{entry.index}"
+        problem = "the entry has no link"
+        if entry.link:
+            try:
+                result = self.fetcher.fetch(entry.link)
+            except FetchError as exc:
+                problem = str(exc)
+            else:
+                kind = _kind_of(result)
+                if kind in (detect.HTML, detect.TEXT):
+                    item = next(self._document(result.body, kind, name, url=result.final_url))
+                    return self._with_feed_metadata(item, entry)
+                problem = f"{entry.link} is not an article page ({result.content_type or kind})"
+        raw = entry.content.encode("utf-8")
+        if len(entry.content) >= self.settings.min_article_chars:
+            article = make_article(entry.content, url=entry.link, title=entry.title, published=entry.published)
+            return self._ready(article, name, raw, "text/html")
+        return _failed(
+            name,
+            "fetch-failed",
+            f"{problem}; the feed's own text for this entry has {len(entry.content)} characters, "
+            f"fewer than min_article_chars={self.settings.min_article_chars}, so it cannot stand in",
+            raw or None,
+            detect.FEED,
+        )
+
+    @staticmethod
+    def _with_feed_metadata(item: IngestItem, entry: Entry) -> IngestItem:
+        """The feed's title and date fill what the page itself did not say."""
+        article = item.article
+        if article is None or (article.title and article.published):
+            return item
+        changes: dict[str, object] = {}
+        if not article.title and entry.title:
+            changes["title"] = entry.title
+        if article.published is None and entry.published:
+            changes["published"] = entry.published
+            changes["published_source"] = DateSource.METADATA
+        return IngestItem(item.outcome, replace(article, **changes), item.raw, item.raw_type) if changes else item
+
+
+def _kind_of(result: FetchResult) -> str:
+    media = result.content_type
+    if media in ("text/html", "application/xhtml+xml"):
+        return detect.HTML
+    if "xml" in media:
+        return detect.FEED if detect.sniff_content(result.body[: detect.SNIFF_BYTES]) != detect.HTML else detect.HTML
+    if media in ("application/x-ndjson", "application/jsonl", "application/json"):
+        return detect.JSONL
+    head = result.body[: detect.SNIFF_BYTES]
+    return detect.BINARY if looks_binary(head) else detect.sniff_content(head)
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
