@@ -1,0 +1,1 @@
+"""The German reading layer: sections, sentences, tokens, entities, quotes, numbers, dates."""

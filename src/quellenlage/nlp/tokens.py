@@ -1,0 +1,137 @@
+"""German tokens with absolute offsets and a lemma for every token.
+
+Tokenisation is spaCy's blank German tokenizer (rule-based, no model download); lemmas come from
+the German lookup table in ``spacy-lookups-data``. Words the table does not know get, in order:
+
+1. a lower-cased lookup (sentence-initial verbs and adverbs: ``Erklärte`` → ``erklären``),
+2. a compound rule: the longest known head noun is lemmatised and the modifier kept
+   (``Streitkräfte`` → ``Streitkraft``),
+3. a genitive rule for names: ``Selenskyjs`` → ``Selenskyj`` when the bare form occurs in the
+   same text, or when ``simplemma`` strips the ``-s`` itself,
+4. ``simplemma`` for everything else.
+
+Number tokens that spaCy glues to a sentence-final period (``2022.``, ``1.200.000.``) are split
+into the number and the period unless the period is an ordinal marker (``am 8. Januar``).
+
+The tokenizer and the table load once, lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from importlib import resources
+
+from ..models import Token
+
+_NUMBER_WITH_PERIOD = re.compile(r"^\d[\d.,]*\.$")
+_GENITIVE_NAME = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+[^sxzß]s$")
+# Compound heads shorter than this are too often accidental matches ("Ten", "Ort").
+_MIN_HEAD = 4
+
+
+@cache
+def data_lines(name: str) -> tuple[str, ...]:
+    """Non-empty, non-comment lines of ``quellenlage/data/nlp/<name>``, loaded once."""
+    text = resources.files("quellenlage").joinpath("data", "nlp", name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def data_table(name: str) -> dict[str, str]:
+    """A two-column tab-separated data file as a dict (first column lower-cased)."""
+    return {k.strip().lower(): v.strip() for k, v in (line.split("\t", 1) for line in data_lines(name))}
+
+
+def months() -> dict[str, int]:
+    return {k: int(v) for k, v in data_table("months.tsv").items()}
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():  # type: ignore[no-untyped-def]
+    import spacy
+
+    return spacy.blank("de").tokenizer
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    from spacy.lookups import load_lookups
+
+    return dict(load_lookups("de", ["lemma_lookup"]).get_table("lemma_lookup").items())
+
+
+@lru_cache(maxsize=200_000)
+def _simplemma(word: str) -> str:
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang="de"))
+
+
+@lru_cache(maxsize=200_000)
+def lemma_of(word: str) -> str:
+    """The lemma of one word form, without document context."""
+    table = _table()
+    found = table.get(word)
+    if found is not None:
+        return found
+    if not word[:1].isalpha():
+        return word
+    if word[:1].isupper():
+        lower = table.get(word.lower())
+        if lower is not None and lower != word.lower():
+            return lower
+        if len(word) >= _MIN_HEAD + 3 and "-" not in word:
+            for cut in range(3, len(word) - _MIN_HEAD + 1):
+                head = word[cut:].capitalize()
+                head_lemma = table.get(head)
+                if head_lemma is not None and head_lemma != head:
+                    return word[:cut] + head_lemma.lower()
+        if "-" in word:
+            prefix, _, head = word.rpartition("-")
+            if head[:1].isupper():
+                return f"{prefix}-{lemma_of(head)}"
+    return _simplemma(word)
+
+
+def _split_number_period(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Split ``2022.`` into ``2022`` + ``.`` where the period ends a sentence, keep ``8.`` ordinals."""
+    out: list[tuple[int, int, str]] = []
+    for i, (start, end, text) in enumerate(words):
+        if _NUMBER_WITH_PERIOD.match(text) and not _is_ordinal(words, i):
+            out.append((start, end - 1, text[:-1]))
+            out.append((end - 1, end, "."))
+        else:
+            out.append((start, end, text))
+    return out
+
+
+def _is_ordinal(words: list[tuple[int, int, str]], i: int) -> bool:
+    text = words[i][2]
+    digits = text[:-1]
+    if not digits.isdigit() or len(digits) > 3:
+        return False  # years and grouped numbers ("2022.", "1.200.000.") end sentences
+    nxt = words[i + 1][2] if i + 1 < len(words) else ""
+    prev = words[i - 1][2].lower() if i > 0 else ""
+    if nxt.lower() in data_table("months.tsv") or prev in data_lines("ordinal_predecessors.txt"):
+        return True
+    if not nxt or nxt[:1] in '"“”»«)':
+        return False
+    # "Es sind 3. Die …" is rare; a following capitalised word after a bare number with a period is
+    # most often a new sentence, a lowercase word a continued ordinal phrase ("8. und 9. Januar").
+    return not nxt[:1].isupper()
+
+
+def tokenize(text: str, start: int = 0) -> tuple[Token, ...]:
+    """Tokens of ``text`` with offsets shifted by ``start`` and a lemma for every token."""
+    doc = _tokenizer()(text)
+    words = [(t.idx, t.idx + len(t.text), t.text) for t in doc if not t.is_space]
+    words = _split_number_period(words)
+    present = {w for _, _, w in words if w[:1].isupper()}
+    tokens = []
+    for s, e, word in words:
+        lemma = lemma_of(word)
+        if lemma == word and _GENITIVE_NAME.match(word) and word[:-1] in present:
+            lemma = word[:-1]
+        tokens.append(Token(start=start + s, end=start + e, text=word, lemma=lemma))
+    return tuple(tokens)
