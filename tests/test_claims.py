@@ -240,3 +240,15 @@ def test_checkworthiness_orders_rich_above_thin_statements():
     rich = checkworthiness("Sacharowa erklärte am 8. Januar, 300 Soldaten seien Ziele.", 2, 1, 1, True)
     thin = checkworthiness("Das ist bemerkenswert.", 0, 0, 0, False)
     assert rich > 0.7 > 0.3 > thin
+
+
+def test_konjunktiv_continuation_inherits_the_speaker():
+    text = (
+        "Die Warnungen gelten weiter, betonte Maria Sacharowa in Moskau.\n"
+        "Die Pläne seien gefährlich und zerstörerisch.\n"
+        "Die Pläne sind seit Dienstag bekannt.\n"
+    )
+    reading = hand_reading("a", text, entities={"Maria Sacharowa": (PER, ()), "Moskau": (LOC, ())})
+    first, second, third = extract_claims(reading)
+    assert first.attributed_to == second.attributed_to == "e:maria_sacharowa"
+    assert third.attributed_to is None

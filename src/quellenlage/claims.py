@@ -14,7 +14,7 @@ them beyond hedge and attribution detection.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Claim, DateMention, EntityType, NumberMention, Quote, Reading, SectionRole, Span
 
@@ -226,7 +226,16 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
             None,
         )
         for seg in segments:
-            claims.append(_claim(reading, sentence.index, seg, sentence_attribution))
+            claim = _claim(reading, sentence.index, seg, sentence_attribution)
+            previous = claims[-1] if claims else None
+            if (
+                claim.attributed_to is None and "Konjunktiv I" in claim.hedges and previous is not None
+                and previous.attributed_to and previous.section_role is claim.section_role
+                and claim.sentence - previous.sentence <= 1
+            ):
+                # Reported speech continued in Konjunktiv I belongs to the previous sentence's speaker.
+                claim = replace(claim, attributed_to=previous.attributed_to)
+            claims.append(claim)
     return tuple(claims)
 
 

@@ -1,0 +1,355 @@
+"""Align claims across articles and find where the outlets disagree.
+
+Alignment: candidate pairs of factual claims from different articles come from sentence-embedding
+cosine (multilingual USE through :func:`quellenlage.embed.embed`); a pair is accepted when a weighted
+score of cosine, stem overlap, entity overlap and quote overlap passes :data:`ALIGN_MIN_SCORE`.
+Accepted pairs are joined into groups (union-find). A group is ``corroborated`` when it spans at least
+two independent sources, ``conflicting`` when its claims give different numbers, dates or speakers,
+else ``single_source``.
+
+Conflicts carry both sides' spans and a one-sentence German explanation:
+
+- ``quote_wording``: the same speaker's statement quoted in different words,
+- ``number``: different values for the same quantity,
+- ``date``: the same event on different days,
+- ``attribution``: the same words given to different speakers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from .independence import Independence
+from .models import Claim, EntityType, Quote, Reading, Span
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+# Calibration on the two seeds (80 factual claims, 6 true cross-outlet pairs marked by hand) and the
+# hand-built pairs in tests/test_compare.py, fast USE: true paraphrase pairs score 0.53-0.64, the
+# nearest false pairs (same speaker, different statement; generic lead sentences) 0.45-0.60, so a
+# pair must also be mutually best across its two articles. Quote variants of one statement link
+# claims whose sentences are otherwise worded apart (seeds: cos 0.27-0.32). Re-run
+# tests/test_compare.py and tests/test_seeds_story.py after changing any of these.
+CANDIDATE_MIN_COS = 0.25
+W_COS, W_CHARS, W_ENTITIES, W_QUOTE = 0.5, 0.3, 0.25, 0.2
+ALIGN_MIN_SCORE = 0.5
+# Shared entities add idf(entity) / ENTITY_IDF_SATURATION, capped at 1: a rare shared name (a person
+# named twice in the story) counts fully, the story's ubiquitous country names barely.
+ENTITY_IDF_SATURATION = 4.0
+# Two quotes are variants of one statement when this share of the shorter quote's words matches
+# (prefix or compound-suffix match).
+QUOTE_VARIANT_MIN_OVERLAP = 0.5
+STEM_LENGTH = 6
+
+STOPWORDS = frozenset(
+    "aber alle als also auch auf aus bei bis dann das dass dem den der des die dies diese dieser durch "
+    "ein eine einem einen einer eines für hat hatte haben ihre ihren im in ist mit nach nicht noch nur "
+    "oder sich sie sind so über um und uns von vor war wird werden wie zu zum zur seit sei seien "
+    "sowie sollen soll würde würden dabei damit jede jeder jedes einer sein seine seiner the and of".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimGroup:
+    """Claims from one or more articles that state the same proposition."""
+
+    id: str
+    claims: tuple[str, ...]  # claim ids, in article order
+    articles: tuple[str, ...]
+    sources: int  # independent sources among the articles
+    status: str  # corroborated | single_source | conflicting
+    representative: str  # the claim id shown for the group
+    attributed_to: str | None = None  # most specific speaker found in the group (entity id or name)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    kind: str  # quote_wording | number | date | attribution
+    claims: tuple[str, str]
+    explanation: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    groups: tuple[ClaimGroup, ...]
+    conflicts: tuple[Conflict, ...]
+
+    def group_of(self, claim_id: str) -> ClaimGroup | None:
+        for group in self.groups:
+            if claim_id in group.claims:
+                return group
+        return None
+
+
+def default_embedder(texts: Sequence[str]) -> np.ndarray:
+    from .embed import embed
+
+    return embed(list(texts))
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
+
+
+def quote_overlap(a: str, b: str) -> float:
+    """Share of the shorter quote's words found in the other, by prefix or compound suffix."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+
+    def match(x: str, y: str) -> bool:
+        if x[:STEM_LENGTH] == y[:STEM_LENGTH]:
+            return True
+        x, y = _strip_ending(x), _strip_ending(y)
+        shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
+        return len(shorter) >= 4 and longer.endswith(shorter)
+
+    return sum(any(match(x, y) for y in long_) for x in short) / len(short)
+
+
+def _strip_ending(word: str) -> str:
+    """Drop a German inflection ending (-n, -en, -e, -s) so that compounds match their heads."""
+    for ending in ("en", "n", "e", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def _norm_quote(text: str) -> str:
+    return " ".join(_words(text))
+
+
+class _Lookup:
+    """Entity names and types across readings, so entity ids compare across articles."""
+
+    def __init__(self, readings: Sequence[Reading]) -> None:
+        self.names: dict[str, str] = {}
+        self.types: dict[str, EntityType] = {}
+        for reading in readings:
+            for entity in reading.entities:
+                self.names[entity.id] = entity.name
+                self.types[entity.id] = entity.type
+
+    def key(self, entity_id: str) -> str:
+        return self.names.get(entity_id, entity_id).lower()
+
+    def is_person(self, ref: str | None) -> bool:
+        return ref is not None and self.types.get(ref) is EntityType.PER
+
+    def name(self, ref: str | None) -> str:
+        return self.names.get(ref, ref) if ref else ""
+
+
+class _Features:
+    """Pairwise evidence for a set of claims: embeddings, character n-gram tf-idf, entity idf."""
+
+    def __init__(self, claims: Sequence[Claim], lookup: _Lookup, embedder: Embedder | None) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [c.text for c in claims]
+        self.lookup = lookup
+        vectors = (embedder or default_embedder)(texts)
+        self.cos = vectors @ vectors.T
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(texts)
+        self.chars = tfidf
+        self.entities = [{lookup.key(e) for e in c.entities} for c in claims]
+        df: dict[str, int] = {}
+        for keys in self.entities:
+            for key in keys:
+                df[key] = df.get(key, 0) + 1
+        self.idf = {key: math.log(len(claims) / n) for key, n in df.items()}
+        self.claims = claims
+
+    def score(self, i: int, j: int) -> float:
+        a, b = self.claims[i], self.claims[j]
+        chars = float(self.chars[i].multiply(self.chars[j]).sum())
+        shared = sum(self.idf[k] for k in self.entities[i] & self.entities[j])
+        return (
+            W_COS * float(self.cos[i, j])
+            + W_CHARS * chars
+            + W_ENTITIES * min(1.0, shared / ENTITY_IDF_SATURATION)
+            + W_QUOTE * (1.0 if quote_variants(a, b) else 0.0)
+        )
+
+
+def quote_variants(a: Claim, b: Claim) -> bool:
+    """Whether the two claims quote one statement (identical or varied wording)."""
+    return any(
+        quote_overlap(qa.text, qb.text) >= QUOTE_VARIANT_MIN_OVERLAP and any(len(w) >= 5 for w in _words(qa.text))
+        for qa in a.quotes
+        for qb in b.quotes
+    )
+
+
+def align(
+    claims: Sequence[Claim],
+    readings: Sequence[Reading],
+    independence: Independence,
+    embedder: Embedder | None = None,
+) -> tuple[tuple[ClaimGroup, ...], dict[tuple[str, str], float]]:
+    """Group the factual claims; returns the groups and the scores of accepted cross-article pairs.
+
+    A pair of claims from different articles is linked when they quote one statement, or when its
+    score reaches :data:`ALIGN_MIN_SCORE` and each is the other's best match in its article.
+    """
+    factual = [c for c in claims if c.is_factual]
+    lookup = _Lookup(readings)
+    scores: dict[tuple[str, str], float] = {}
+    parent = list(range(len(factual)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(factual) > 1:
+        features = _Features(factual, lookup, embedder)
+        articles = np.array([c.article_id for c in factual])
+        quoting = np.array([bool(c.quotes) for c in factual])
+        candidates = np.argwhere(
+            ((features.cos >= CANDIDATE_MIN_COS) | (quoting[:, None] & quoting[None, :]))
+            & (articles[:, None] != articles[None, :])
+        )
+        pair_scores: dict[tuple[int, int], float] = {}
+        best: dict[tuple[int, str], tuple[float, int]] = {}
+        for i, j in candidates:
+            i, j = int(i), int(j)
+            if i >= j:
+                continue
+            score = features.score(i, j)
+            pair_scores[(i, j)] = score
+            for x, y in ((i, j), (j, i)):
+                key = (x, factual[y].article_id)
+                if score > best.get(key, (-1.0, -1))[0]:
+                    best[key] = (score, y)
+        for (i, j), score in pair_scores.items():
+            mutual = best[(i, factual[j].article_id)][1] == j and best[(j, factual[i].article_id)][1] == i
+            if (score >= ALIGN_MIN_SCORE and mutual) or quote_variants(factual[i], factual[j]):
+                scores[(factual[i].id, factual[j].id)] = round(score, 3)
+                ri, rj = find(i), find(j)
+                parent[max(ri, rj)] = min(ri, rj)
+    members: dict[int, list[Claim]] = {}
+    for i, claim in enumerate(factual):
+        members.setdefault(find(i), []).append(claim)
+    groups = []
+    for n, (_, group_claims) in enumerate(sorted(members.items()), start=1):
+        groups.append(_group(f"G{n}", group_claims, independence, lookup))
+    return tuple(groups), scores
+
+
+def _group(group_id: str, claims: list[Claim], independence: Independence, lookup: _Lookup) -> ClaimGroup:
+    article_ids = tuple(dict.fromkeys(c.article_id for c in claims))
+    sources = independence.count(article_ids)
+    speakers = [c.attributed_to for c in claims if c.attributed_to]
+    persons = [s for s in speakers if lookup.is_person(s)]
+    attributed = persons[0] if persons else (speakers[0] if speakers else None)
+    representative = max(claims, key=lambda c: (c.attributed_to == attributed, c.checkworthy, -len(c.text)))
+    return ClaimGroup(
+        group_id, tuple(c.id for c in claims), article_ids, sources,
+        "corroborated" if sources >= 2 else "single_source", representative.id, attributed,
+    )
+
+
+def _speakers_compatible(a: Quote, b: Quote, ca: Claim, cb: Claim, lookup: _Lookup) -> bool:
+    sa = a.speaker_entity_id or ca.attributed_to
+    sb = b.speaker_entity_id or cb.attributed_to
+    if not (lookup.is_person(sa) and lookup.is_person(sb)):
+        return True
+    return lookup.key(sa) == lookup.key(sb)  # type: ignore[arg-type]
+
+
+def find_conflicts(
+    groups: Sequence[ClaimGroup], claims: Sequence[Claim], readings: Sequence[Reading], labels: dict[str, str]
+) -> tuple[tuple[Conflict, ...], tuple[ClaimGroup, ...]]:
+    """Conflicts between claims of different articles, and the groups with updated status."""
+    by_id = {c.id: c for c in claims}
+    lookup = _Lookup(readings)
+    factual = [c for c in claims if c.is_factual]
+    group_of = {cid: g.id for g in groups for cid in g.claims}
+    conflicts: list[Conflict] = []
+    conflicting_groups: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
+
+    def add(kind: str, a: Claim, b: Claim, explanation: str, spans: tuple[Span, ...], key: frozenset[str]) -> None:
+        if (kind, key) in seen:
+            return
+        seen.add((kind, key))
+        conflicts.append(Conflict(kind, (a.id, b.id), explanation, spans))
+        if kind != "quote_wording" and group_of.get(a.id) == group_of.get(b.id):
+            conflicting_groups.add(group_of[a.id])
+
+    # Quotes: compare every pair of quotes in factual claims of different articles.
+    for a, b in combinations(factual, 2):
+        if a.article_id == b.article_id:
+            continue
+        for qa in a.quotes:
+            for qb in b.quotes:
+                na, nb = _norm_quote(qa.text), _norm_quote(qb.text)
+                overlap = quote_overlap(qa.text, qb.text)
+                if overlap < QUOTE_VARIANT_MIN_OVERLAP:
+                    continue
+                sa = qa.speaker_entity_id or a.attributed_to
+                sb = qb.speaker_entity_id or b.attributed_to
+                if na == nb and lookup.is_person(sa) and lookup.is_person(sb) and lookup.key(sa) != lookup.key(sb):
+                    add(
+                        "attribution", a, b,
+                        f"Dieselben Worte „{qa.text}“ werden in {labels[a.article_id]} "
+                        f"{lookup.name(sa)} und in {labels[b.article_id]} {lookup.name(sb)} zugeschrieben.",
+                        (qa.span, qb.span), frozenset({na, lookup.key(sa), lookup.key(sb)}),
+                    )
+                elif na != nb and _speakers_compatible(qa, qb, a, b, lookup):
+                    speaker = next((lookup.name(s) for s in (sa, sb) if lookup.is_person(s)), "")
+                    who = f"von {speaker} " if speaker else ""
+                    add(
+                        "quote_wording", a, b,
+                        f"Die Äußerung {who}wird unterschiedlich zitiert: {labels[a.article_id]} schreibt "
+                        f"„{qa.text}“, {labels[b.article_id]} „{qb.text}“.",
+                        (qa.span, qb.span), frozenset({na, nb}),
+                    )
+    # Numbers and dates: only within a group (the same proposition).
+    for group in groups:
+        members = [by_id[c] for c in group.claims]
+        for a, b in combinations(members, 2):
+            if a.article_id == b.article_id:
+                continue
+            for na in a.numbers:
+                for nb in b.numbers:
+                    if (
+                        na.value is not None and nb.value is not None and na.value != nb.value
+                        and na.kind == nb.kind and na.kind in ("cardinal", "percent", "money")
+                        and (na.unit or "") == (nb.unit or "")
+                    ):
+                        add(
+                            "number", a, b,
+                            f"Für dieselbe Angabe nennt {labels[a.article_id]} „{na.raw}“, "
+                            f"{labels[b.article_id]} dagegen „{nb.raw}“.",
+                            (na.span, nb.span), frozenset({a.id, b.id, na.raw, nb.raw}),
+                        )
+            for da in a.dates:
+                for db in b.dates:
+                    if (
+                        da.value and db.value and da.precision == db.precision == "day"
+                        and da.value != db.value and not (da.ambiguous or db.ambiguous)
+                    ):
+                        add(
+                            "date", a, b,
+                            f"Für dasselbe Ereignis nennt {labels[a.article_id]} den "
+                            f"{da.value:%d.%m.%Y}, {labels[b.article_id]} den {db.value:%d.%m.%Y}.",
+                            (da.span, db.span), frozenset({a.id, b.id, str(da.value), str(db.value)}),
+                        )
+    updated = tuple(
+        ClaimGroup(g.id, g.claims, g.articles, g.sources, "conflicting", g.representative, g.attributed_to)
+        if g.id in conflicting_groups else g
+        for g in groups
+    )
+    return tuple(conflicts), updated
