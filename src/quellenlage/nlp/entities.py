@@ -1,0 +1,339 @@
+"""Named entities: recognise mentions, propagate them through the article, group them into entities.
+
+Pipeline of :func:`find_entities`::
+
+    recognizers (RuleRecognizer; later also ModelRecognizer)  ->  merge_mentions
+        ->  propagate (a name found once is found everywhere, also as surname or genitive)
+        ->  canonicalise (one Entity per real-world thing, name = longest full form)
+
+The rule recogniser works on capitalisation plus lexicons (see :mod:`quellenlage.nlp.gazetteer`).
+German capitalises every noun, so a capitalised word is a name candidate only when the lexicon does
+not know it, and it becomes a mention only with evidence: a gazetteer entry, a given name, a role
+noun before it ("Präsident …"), a second unknown capitalised word, an acronym, or an
+organisation head ("Außenministerium"). Derived adjectives (``russischen``, ``britisch-französische``)
+are lower case and never entities. Parts of hyphenated compounds (``NATO-Präsenz``) are not
+recognised; propagation adds them as ``source="propagated"`` mentions of the known name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from quellenlage.models import Article, Entity, EntityType, Mention, Sentence, Span
+from quellenlage.nlp.gazetteer import NOUN_SUFFIXES, gazetteer, is_common_word, is_place_noun, is_role
+
+WORD = re.compile(r"\w+(?:[-'’.&]\w+)*\.?|[^\w\s]", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"„»A-ZÄÖÜ])|\n+")
+GENITIVE_ARTICLES = {"des", "der", "eines", "einer"}
+DETERMINERS = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einen", "eines", "beim", "zum", "zur", "vom"}
+COMPANY_SUFFIXES = {"AG", "GmbH", "SE", "KG", "e.V.", "Inc.", "Ltd.", "mbH", "KGaA"}
+ORG_HEADS = ("ministerium", "ministeriums")
+# Slavic surname endings: a single unknown capitalised word with one of these is a person.
+PER_ENDINGS = ("owa", "ewa", "owna", "ski", "skyj", "enko", "witsch", "ow", "ew")
+NOT_ACRONYMS = {"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PS", "US"}
+
+
+class EntityRecognizer(Protocol):
+    """Anything that finds mentions in a text; ``article_id`` reaches it through the spans."""
+
+    name: str
+
+    def recognize(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def cap(self) -> bool:
+        return self.text[:1].isupper()
+
+    @property
+    def bare(self) -> str:
+        return self.text.rstrip(".") if self.text not in {"Dr.", "Prof.", "e.V."} else self.text
+
+
+def words(text: str, start: int, end: int) -> list[_Tok]:
+    """Word and punctuation tokens of ``text[start:end]`` with absolute offsets."""
+    out = []
+    for m in WORD.finditer(text, start, end):
+        word = m.group()
+        if word.endswith(".") and len(word) > 1 and word not in {"Dr.", "Prof.", "e.V.", "Inc.", "Ltd."}:
+            out.append(_Tok(m.start(), m.end() - 1, word[:-1]))
+            out.append(_Tok(m.end() - 1, m.end(), "."))
+        else:
+            out.append(_Tok(m.start(), m.end(), word))
+    return out
+
+
+def sentence_ranges(text: str, sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """Sentence spans from the reading, or a naive split (lines, then ``. X``) when none are given."""
+    if sentences:
+        return [(s.span.start, s.span.end) for s in sentences]
+    ranges, last = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        ranges.append((last, m.start()))
+        last = m.end()
+    ranges.append((last, len(text)))
+    return [(a, b) for a, b in ranges if b > a]
+
+
+def _unknown(tok: _Tok) -> bool:
+    return tok.cap and tok.text.replace("-", "").isalpha() and not is_common_word(tok.text)
+
+
+class RuleRecognizer:
+    """Rules over capitalisation, lexicons and triggers; see the module docstring."""
+
+    name = "rules"
+
+    def __init__(self, article_id: str = "") -> None:
+        self.article_id = article_id
+
+    def recognize(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]:
+        article_id = sentences[0].span.article_id if sentences else self.article_id
+        mentions: list[Mention] = []
+        for start, end in sentence_ranges(text, sentences):
+            for a, b, kind in self._sentence(words(text, start, end)):
+                span = Span(article_id, a, b)
+                mentions.append(Mention(span, text[a:b], kind, "rules"))
+        return mentions
+
+    def _sentence(self, toks: list[_Tok]) -> Iterator[tuple[int, int, EntityType]]:
+        i, n = 0, len(toks)
+        while i < n:
+            found = self._at(toks, i)
+            if found is None:
+                i += 1
+                continue
+            j, kind = found
+            yield toks[i].start, toks[j - 1].end, kind
+            i = j
+
+    def _at(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
+        """The end index and type of a mention starting at token ``i``, or None."""
+        g = gazetteer()
+        tok = toks[i]
+        if not (tok.cap or tok.text[:1].isdigit() and tok.text in g.names):
+            return None
+        match = self._gazetteer_match(toks, i)
+        if match is not None and match[0] == i + 1 and i > 0 and toks[i - 1].text.lower() in DETERMINERS:
+            if tok.text.lower() in gazetteer().lexicon:
+                match = None  # "beim Gießen": a nominalised verb, not the city
+        if match is not None:
+            j, kind = match
+            if kind is EntityType.PER or toks[i].text in g.first_names:
+                return self._extend_name(toks, j), EntityType.PER
+            return j, kind
+        if is_role(tok.text):
+            return None  # the name after a role noun starts its own mention (see _after_role)
+        if self._after_role(toks, i) or tok.text in g.first_names:
+            j = self._extend_name(toks, i + 1, after_first_name=tok.text in g.first_names)
+            if j > i + 1 or _unknown(tok) or tok.text in g.first_names and not _next_cap(toks, i):
+                return j, EntityType.PER
+        if i > 0 and is_place_noun(toks[i - 1].text) and _unknown(tok):
+            j = i + 1
+            while j < len(toks) and j - i < 3 and _unknown(toks[j]):
+                j += 1
+            return j, EntityType.LOC
+        text = tok.text
+        if len(text) >= 2 and text.isupper() and text.isalpha() and text not in NOT_ACRONYMS:
+            return i + 1, EntityType.ORG
+        if text.lower().endswith(ORG_HEADS) and "-" not in text:
+            return i + 1, EntityType.ORG
+        j = i
+        while j < len(toks) and toks[j].cap and toks[j].text not in COMPANY_SUFFIXES and toks[j].text.replace("-", "").isalnum():
+            j += 1
+        if j < len(toks) and toks[j].text in COMPANY_SUFFIXES and j > i:
+            return j + 1, EntityType.ORG
+        if _unknown(tok):
+            j = i + 1
+            while j < len(toks) and j - i < 4 and _unknown(toks[j]):
+                j += 1
+            if j - i >= 2:
+                return j, EntityType.PER
+            if i > 0 and text.endswith(PER_ENDINGS) and len(text) > 5:
+                return j, EntityType.PER
+        return None
+
+    def _gazetteer_match(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
+        g = gazetteer()
+        texts = [t.text for t in toks[i : i + 8]]
+        first = texts[0]
+        candidates = list(g.by_first.get(first, ()))
+        if first.endswith("s") and len(first) > 3:
+            candidates += [c for c in g.by_first.get(first[:-1], ()) if len(c) == 1]
+        for entry in candidates:
+            k = len(entry)
+            got = texts[:k]
+            if len(got) < k:
+                continue
+            if tuple(got) == entry or (
+                got[:-1] == list(entry[:-1]) and got[-1] in {entry[-1] + "s", entry[-1] + "es"}
+            ):
+                return i + k, g.names[" ".join(entry)]
+        return None
+
+    def _after_role(self, toks: list[_Tok], i: int) -> bool:
+        """Whether token ``i`` follows a role noun, maybe with a genitive phrase and a comma."""
+        j = i - 1
+        if j >= 0 and toks[j].text == ",":
+            j -= 1
+        # skip back over a genitive attribute: "Sprecherin des russischen Außenministeriums"
+        k = j
+        while k >= 0 and not toks[k].cap and toks[k].text.isalpha():
+            k -= 1
+        if k >= 1 and toks[k].cap and not is_role(toks[k].text):
+            back = k - 1
+            while back >= 0 and toks[back].text.islower() and toks[back].text not in GENITIVE_ARTICLES:
+                back -= 1
+            if back >= 1 and toks[back].text in GENITIVE_ARTICLES and is_role(toks[back - 1].text):
+                return True
+        return j >= 0 and is_role(toks[j].bare)
+
+    def _extend_name(self, toks: list[_Tok], j: int, after_first_name: bool = False) -> int:
+        """Extend a person name over following unknown capitalised words ("Maria" + "Sacharowa").
+
+        Right after a given name, a known capitalised word is accepted as surname too ("Joachim
+        Gauck", "Angela Merkel") unless it is a role, a place noun, an ordinary noun by its suffix or
+        a non-person gazetteer name.
+        """
+        start = j
+        g = gazetteer()
+        while j < len(toks) and j - start < 3:
+            tok = toks[j]
+            if _unknown(tok) or tok.text in g.first_names:
+                j += 1
+            elif after_first_name and j == start and tok.cap and tok.text.isalpha() and _surname_like(tok.text):
+                j += 1
+            else:
+                break
+        return j
+
+
+def _surname_like(word: str) -> bool:
+    kind = gazetteer().names.get(word)
+    if kind is not None:
+        return kind is EntityType.PER
+    return not (is_role(word) or is_place_noun(word) or word.lower().endswith(NOUN_SUFFIXES))
+
+
+def _next_cap(toks: list[_Tok], i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1].cap
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge, propagate, canonicalise
+# ---------------------------------------------------------------------------------------------
+
+
+def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]:
+    """Merge the mention lists of several recognisers into one non-overlapping list.
+
+    Earlier recognisers win on overlap; among overlapping mentions the longer span wins, then the
+    earlier list. Today only the rules run; when the trained model joins, pass its list first to
+    let it decide types, or extend this function with voting.
+    """
+    ranked = [
+        (m.span.end - m.span.start, -rank, m)
+        for rank, mentions in enumerate(per_recognizer)
+        for m in mentions
+    ]
+    ranked.sort(key=lambda r: (-r[0], -r[1]))
+    chosen: list[Mention] = []
+    for _, _, m in ranked:
+        if all(m.span.end <= c.span.start or m.span.start >= c.span.end for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.span.start)
+
+
+def _base(text: str, known: set[str]) -> str:
+    """The name without a genitive ending ("Moskaus" -> "Moskau") when the bare form is known."""
+    for ending in ("'s", "’s", "s", "es"):
+        if text.endswith(ending) and text[: -len(ending)] in known:
+            return text[: -len(ending)]
+    if text.endswith(("iums", "ums")) and text[:1].isupper():
+        return text[:-1]  # "Außenministeriums" -> "Außenministerium", also when only the genitive occurs
+    return text
+
+
+def propagate(text: str, article_id: str, mentions: list[Mention]) -> list[Mention]:
+    """Find every further occurrence of recognised names, their surnames and genitives."""
+    forms: dict[str, EntityType] = {}
+    known = {m.text for m in mentions} | set(gazetteer().names)
+    for m in mentions:
+        base = _base(m.text, known)
+        forms.setdefault(base, m.type)
+        parts = base.split()
+        if m.type is EntityType.PER and len(parts) > 1 and len(parts[-1]) > 2:
+            forms.setdefault(parts[-1], EntityType.PER)
+    taken = [(m.span.start, m.span.end) for m in mentions]
+    extra: list[Mention] = []
+    for form in sorted(forms, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w-]){re.escape(form)}(?:s|es|'s|’s)?(?!\w)")
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if any(a < e and b > s for s, e in taken):
+                continue
+            taken.append((a, b))
+            extra.append(Mention(Span(article_id, a, b), text[a:b], forms[form], "propagated"))
+    return sorted(mentions + extra, key=lambda m: m.span.start)
+
+
+def entity_id(name: str) -> str:
+    """``"e:"`` + the lower-cased name with runs of non-word characters as ``_``."""
+    return "e:" + re.sub(r"\W+", "_", name.lower()).strip("_")
+
+
+def canonicalise(mentions: Sequence[Mention]) -> tuple[Entity, ...]:
+    """Group mentions into entities: same base form, or a surname of exactly one full name."""
+    known = {m.text for m in mentions} | set(gazetteer().names)
+    known |= {m.text.split()[-1] for m in mentions if m.type is EntityType.PER and " " in m.text}
+    groups: dict[str, list[Mention]] = {}
+    for m in mentions:
+        groups.setdefault(_base(m.text, known).lower(), []).append(m)
+    full = [k for k in groups if " " in k]
+    for key in [k for k in groups if " " not in k]:
+        owners = [f for f in full if f.split()[-1] == key and _type(groups[f]) is EntityType.PER]
+        if len(owners) == 1:
+            groups[owners[0]].extend(groups.pop(key))
+    entities = []
+    for group in groups.values():
+        bases = [_base(m.text, known) for m in group]
+        name = max(bases, key=lambda b: (len(b), b[:1].isupper(), b))
+        aliases = tuple(sorted({m.text for m in group} - {name}))
+        ordered = tuple(sorted(group, key=lambda m: m.span.start))
+        entities.append(Entity(entity_id(name), name, _type(group), aliases, ordered))
+    return tuple(sorted(entities, key=lambda e: e.mentions[0].span.start))
+
+
+def _type(group: Sequence[Mention]) -> EntityType:
+    own = [m.type for m in group if m.source != "propagated"] or [m.type for m in group]
+    return Counter(own).most_common(1)[0][0]
+
+
+def find_entities(
+    article: Article,
+    sentences: Sequence[Sentence],
+    recognizers: Sequence[EntityRecognizer] | None = None,
+) -> tuple[Entity, ...]:
+    """Recognise, merge, propagate and canonicalise the entities of one article."""
+    recognizers = recognizers if recognizers is not None else (RuleRecognizer(article.id),)
+    per_recognizer = [_with_article(r.recognize(article.text, sentences), article.id) for r in recognizers]
+    mentions = propagate(article.text, article.id, merge_mentions(per_recognizer))
+    return canonicalise(mentions)
+
+
+def _with_article(mentions: list[Mention], article_id: str) -> list[Mention]:
+    return [
+        m if m.span.article_id == article_id
+        else Mention(Span(article_id, m.span.start, m.span.end), m.text, m.type, m.source)
+        for m in mentions
+    ]

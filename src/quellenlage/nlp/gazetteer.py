@@ -1,0 +1,144 @@
+"""Name lists and the common-noun lexicon behind the rule recogniser, loaded once, lazily.
+
+Data files (``quellenlage/data/entities/``)
+- ``names.tsv``: names from ship-ok NER training data and CLDR territory names, built by
+  ``scripts/build_gazetteer.py``.
+- ``manual.tsv``: a short hand-curated list (international organisations, multiword names).
+- ``first_names.txt``: given names (first tokens of PER names in the training data).
+- ``roles.txt``: role and title nouns that introduce a person's name.
+- ``places.txt``: nouns that introduce a place name ("Atomkraftwerk Saporischschja").
+- ``not_names.txt``: demonyms the silver data tags but that are no names.
+
+The common-noun lexicon is the German lookup lemma table of ``spacy-lookups-data`` (a declared
+dependency, read in place, not copied): every key and value. German capitalises all nouns, so a
+capitalised word is only a name candidate when neither this lexicon nor simplemma's German
+dictionary knows it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+import simplemma
+
+from quellenlage.models import EntityType
+
+# Noun-forming suffixes: a capitalised word ending in one of these is an ordinary noun even when
+# the lexicon does not list the compound ("Eskalationsrhetorik" is caught by the compound split,
+# "Internationalisierung" by the suffix).
+NOUN_SUFFIXES = (
+    "ung", "ungen", "heit", "heiten", "keit", "keiten", "schaft", "schaften", "ismus",
+    "ität", "itäten", "tion", "tionen", "nisse", "nissen", "chen", "lein", "ierung",
+)  # fmt: skip
+# Minimum lengths for splitting an unknown compound into known head and modifier; calibrated by
+# eye on the seeds ("Kriegsachse" = Krieg+s+Achse) while keeping "Starmer" and "Witkoff" whole.
+MIN_HEAD = 4
+MIN_MODIFIER = 3
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    names: dict[str, EntityType]  # surface (tokens joined by one space) -> type
+    by_first: dict[str, tuple[tuple[str, ...], ...]]  # first token -> token tuples, longest first
+    first_names: frozenset[str]
+    roles: tuple[str, ...]
+    places: tuple[str, ...]
+    lexicon: frozenset[str]  # known words, as written in the lemma table (case kept)
+    lexicon_lower: frozenset[str]
+
+
+def _data(name: str) -> str:
+    return resources.files("quellenlage.data.entities").joinpath(name).read_text(encoding="utf-8")
+
+
+def _lines(name: str) -> list[str]:
+    return [line for line in _data(name).splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """Load every list once (about one second, most of it the lemma table)."""
+    names: dict[str, EntityType] = {}
+    for line in _lines("names.tsv") + _lines("manual.tsv"):
+        surface, kind = line.split("\t")[:2]
+        names[surface] = EntityType(kind)
+    for word in _lines("not_names.txt"):
+        names.pop(word, None)
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for surface in names:
+        tokens = tuple(surface.split(" "))
+        grouped.setdefault(tokens[0], []).append(tokens)
+    by_first = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in grouped.items()}
+    table = resources.files("spacy_lookups_data").joinpath("data/de_lemma_lookup.json.gz")
+    with table.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        lemmas: dict[str, str] = json.load(handle)
+    lexicon = frozenset(lemmas) | frozenset(lemmas.values())
+    return Gazetteer(
+        names=names,
+        by_first=by_first,
+        first_names=frozenset(_lines("first_names.txt")),
+        roles=tuple(_lines("roles.txt")),
+        places=tuple(_lines("places.txt")),
+        lexicon=lexicon,
+        lexicon_lower=frozenset(w.lower() for w in lexicon),
+    )
+
+
+def _known(word: str) -> bool:
+    g = gazetteer()
+    if word in g.lexicon or word.lower() in g.lexicon_lower:
+        return True
+    return simplemma.is_known(word, lang="de") or simplemma.is_known(word.lower(), lang="de")
+
+
+@lru_cache(maxsize=65536)
+def is_common_word(word: str) -> bool:
+    """True when a capitalised ``word`` is an ordinary German word, not a name candidate.
+
+    Known to the lemma table or to simplemma's German dictionary, a noun by its suffix, or a
+    compound whose head and modifier are known ("Kriegsachse" = Krieg + s + Achse). Gazetteer
+    names are never common words.
+    """
+    if word in gazetteer().names:
+        return False
+    return _common(word, depth=0)
+
+
+def _common(word: str, depth: int) -> bool:
+    lower = word.lower()
+    if _known(word) or lower.endswith(NOUN_SUFFIXES):
+        return True
+    if "-" in word:
+        return _common(word.rsplit("-", 1)[1].capitalize(), depth)
+    if depth > 1:
+        return False
+    for cut in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1):
+        if _known(word[cut:].capitalize()):
+            modifier = word[:cut].capitalize()
+            stripped = [modifier] + [modifier[: -len(e)] for e in ("s", "es", "n", "en") if modifier.endswith(e)]
+            if any(len(m) >= MIN_MODIFIER and (_known(m) or _common(m, depth + 1)) for m in stripped):
+                return True
+    return False
+
+
+def is_role(word: str) -> bool:
+    """True for a role or title noun ("Präsident", "US-Sondergesandte", "Außenministerin")."""
+    lower = word.lower().rsplit("-", 1)[-1]
+    for ending in ("innen", "in", "en", "n", "s", "r", ""):
+        stem = lower.removesuffix(ending) if ending else lower
+        if stem and any(stem.endswith(role) for role in gazetteer().roles):
+            return True
+    return False
+
+
+def is_place_noun(word: str) -> bool:
+    """True for a noun that introduces a place name ("Stadt", "Atomkraftwerks")."""
+    lower = word.lower()
+    for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
+        if stem in gazetteer().places or any(stem.endswith(p) and len(p) > 4 for p in gazetteer().places):
+            return True
+    return False
