@@ -14,10 +14,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ..models import Paragraph
 
 # Characters that look like a space but are not one: no-break, narrow no-break, figure space.
-_SPACE_LIKE = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+_SPACE_LIKE = ("\u00a0", "\u202f", "\u2007")
 _TRAILING_WS = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
 _MANY_BLANK_LINES = re.compile(r"\n{4,}")  # 3+ blank lines = 4+ newlines in a row
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
 
@@ -25,12 +24,19 @@ _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "
 def normalize_text(text: str) -> str:
     """NFC, ``\\r\\n``/``\\r`` → ``\\n``, no-break spaces → spaces, no trailing whitespace per
     line, no leading/trailing blank lines, at most two blank lines in a row."""
+    # Each step is guarded by a cheap substring test: bulk ingest runs this on every article.
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text).translate(_SPACE_LIKE)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        for space in _SPACE_LIKE:
+            if space in text:
+                text = text.replace(space, " ")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _TRAILING_WS.sub("", text)
-    text = _MANY_BLANK_LINES.sub("\n\n\n", text)
+    if any(f"{ws}\n" in text for ws in " \t\f\v"):
+        text = _TRAILING_WS.sub("", text)
+    if "\n\n\n\n" in text:
+        text = _MANY_BLANK_LINES.sub("\n\n\n", text)
     # Leading blank lines go, but the first line keeps its indentation (seed 000 starts with " date").
     text = text.lstrip("\n")
     return text.rstrip()

@@ -7,7 +7,9 @@ republished > translated > source > via > agency, then by position.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterator
 
 from ..models import Origin, OriginKind, Span
 from .outlet import outlet_from_domain_text, outlet_from_url
@@ -22,14 +24,13 @@ _DOMAIN_AFTER_SLASH = re.compile(r"(?<=/)((?:[a-z0-9-]+\.)+[a-z]{2,24})(?![\w-])
 # 07.02.2026, 7.2.2026, 2026-02-07; letters o/O tolerated for zeros ("07.02.2o26").
 _DATE = re.compile(r"(?<![\d.])(\d[\doO]?\.\s?[\doO]{1,2}\.\s?[12][\doO]{3}|[12][\doO]{3}-[\doO]{2}-[\doO]{2})(?![\d])")
 
-_SOURCE_LINE = re.compile(r"^[ \t]*\(?(?:Quellen?|Quell-Links?)[ \t]*:[ \t]*(?P<rest>[^\n]*)$", re.MULTILINE)
-_TRANSLATED_LINE = re.compile(
-    r"^[ \t]*(?:Übersetzt[ \t]+(?:von|aus|durch)|Übersetzung(?:[ \t]+(?:von|aus))?[ \t]*:?|"
+# Each rule searches for a literal keyword first (fast on long texts) and then checks the line.
+_SOURCE_KEY = re.compile(r"Quell(?:en|e|-Links?)[ \t]*:")
+_TRANSLATED_KEY = re.compile(
+    r"(?:[Üü]bersetzt[ \t]+(?:von|aus|durch)|Übersetzung(?:[ \t]+(?:von|aus))?[ \t]*:?|"
     r"Original(?:artikel|quelle|text)?[ \t]*:|Im[ \t]+Original[ \t]+erschienen[ \t]+(?:bei|auf))"
-    r"(?P<rest>[^\n]*)$",
-    re.MULTILINE | re.IGNORECASE,
 )
-_VIA = re.compile(r"\bvia[ \t]+(?P<target>https?://[^\s<>\"')\]]+|(?:[\w-]+\.)+[a-z]{2,24}\b)", re.IGNORECASE)
+_VIA = re.compile(r"[Vv]ia[ \t]+(?P<target>https?://[^\s<>\"')\]]+|(?:[\w-]+\.)+[a-z]{2,24}\b)")
 
 # Agencies, case-sensitive as they write themselves, so that "Ap" or "APA" do not match "AP".
 AGENCIES = {"dpa": "dpa", "dpa-AFX": "dpa", "AFP": "AFP", "Reuters": "Reuters", "AP": "AP", "epd": "epd", "KNA": "KNA"}
@@ -38,9 +39,11 @@ _AGENCY_TAG = rf"(?:[a-z]{{1,5}}/)*(?P<agency>{_AGENCY})(?:/(?:[a-zA-Z]{{1,8}}))
 _AGENCY_PATTERNS = (
     re.compile(rf"\({_AGENCY_TAG}\)"),  # "(dpa)", "Berlin (AFP/dpa) -", "(mm/dpa)"
     re.compile(rf"(?:©|\(c\)|Copyright)[ \t]*(?:\d{{4}}[ \t]+)?(?P<agency>{_AGENCY})\b"),
-    re.compile(rf"\b[Mm]it[ \t]+Material[ \t]+(?:von|der|des)[ \t]+(?:Nachrichtenagentur(?:en)?[ \t]+)?(?P<agency>{_AGENCY})\b"),
-    re.compile(rf"^[ \t]*(?:Von[ \t]+[^\n,]{{2,60}},[ \t]*)?{_AGENCY_TAG}[ \t]*$", re.MULTILINE),  # byline
+    re.compile(rf"Material[ \t]+(?:von|der|des)[ \t]+(?:Nachrichtenagentur(?:en)?[ \t]+)?(?P<agency>{_AGENCY})\b"),
 )
+# A byline or credit line that is only the agency tag: "dpa", "Von Anna Muster, AFP", "mm/dpa".
+_AGENCY_LINE = re.compile(rf"[ \t]*(?:Von[ \t]+[^\n,]{{2,60}},[ \t]*)?{_AGENCY_TAG}[ \t]*")
+_AGENCY_LINE_MAX = 80
 # Photo credits name agencies too, but say nothing about where the text comes from.
 _PHOTO_CREDIT = re.compile(
     r"(?:Titelbild|Bild|Foto|Fotos|Symbolbild|Bildquelle|Grafik|Illustration|Video|Aufmacherbild)"
@@ -60,13 +63,7 @@ _TAIL_CHARS = 200  # a source line followed by at most this much text is the art
 
 
 def find_origins(text: str, article_id: str) -> tuple[Origin, ...]:
-    found: list[Origin] = []
-    if "uelle" in text:
-        found += _source_lines(text, article_id)
-    if "bersetz" in text or "riginal" in text:
-        found += _translated_lines(text, article_id)
-    if "via" in text.lower():
-        found += _via(text, article_id)
+    found = _source_lines(text, article_id) + _translated_lines(text, article_id) + _via(text, article_id)
     if any(hint in text for hint in _AGENCY_HINTS):
         found += _agencies(text, article_id)
     unique: dict[tuple[OriginKind, str], Origin] = {}
@@ -84,51 +81,64 @@ def _outlets(fragment: str) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
 
 
-def _date(fragment: str):  # type: ignore[no-untyped-def]
+def _date(fragment: str) -> dt.date | None:
     match = _DATE.search(fragment)
     return parse_numeric_date(match.group(1).replace(" ", "")) if match else None
 
 
-def _line_span(text: str, match: re.Match[str], article_id: str) -> tuple[str, Span]:
-    start, end = match.start(), match.end()
+def _line_of(text: str, start: int, end: int) -> tuple[int, int, str]:
+    """The line around ``text[start:end]``: its start, its end and the part before ``start``."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end == -1 else line_end, text[line_start:start]
+
+
+def _keyword_lines(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, str]]:
+    """Lines that begin with ``pattern`` (after blanks or an opening bracket): start, end, rest."""
+    for match in pattern.finditer(text):
+        line_start, line_end, before = _line_of(text, match.start(), match.end())
+        if before.strip(" \t(") == "":
+            yield line_start, line_end, text[match.end() : line_end]
+
+
+def _origin(kind: OriginKind, outlet: str, date: dt.date | None, text: str, start: int, end: int, article_id: str) -> Origin:
     while start < end and text[start] in " \t":
         start += 1
-    return text[start:end], Span(article_id, start, end)
+    return Origin(kind, outlet, date, text[start:end], Span(article_id, start, end))
 
 
 def _source_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
-    for match in _SOURCE_LINE.finditer(text):
-        raw, span = _line_span(text, match, article_id)
-        rest = match["rest"]
+    for start, end, rest in _keyword_lines(_SOURCE_KEY, text):
         if rest.strip():
             outlets = _outlets(rest)
         else:  # "Quellen:" alone on a line, the references on the lines below
-            following = text[match.end() :].lstrip("\n").split("\n")[:10]
+            following = text[end:].lstrip("\n").split("\n")[:10]
             outlets = [name for line in following if line.strip() for name in _outlets(line)]
-        at_end = len(text[match.end() :].strip()) <= _TAIL_CHARS
+            outlets = list(dict.fromkeys(outlets))
+        at_end = len(text[end:].strip()) <= _TAIL_CHARS
         kind = OriginKind.REPUBLISHED if at_end and len(outlets) == 1 and rest.strip() else OriginKind.SOURCE
         date = _date(rest)
-        origins += [Origin(kind, outlet, date, raw, span) for outlet in outlets]
+        origins += [_origin(kind, outlet, date, text, start, end, article_id) for outlet in outlets]
     return origins
 
 
 def _translated_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
-    for match in _TRANSLATED_LINE.finditer(text):
-        raw, span = _line_span(text, match, article_id)
-        outlets = _outlets(match["rest"])
-        origins += [Origin(OriginKind.TRANSLATED, outlet, _date(match["rest"]), raw, span) for outlet in outlets]
+    for start, end, rest in _keyword_lines(_TRANSLATED_KEY, text):
+        date = _date(rest)
+        origins += [_origin(OriginKind.TRANSLATED, outlet, date, text, start, end, article_id) for outlet in _outlets(rest)]
     return origins
 
 
 def _via(text: str, article_id: str) -> list[Origin]:
     origins = []
     for match in _VIA.finditer(text):
+        if match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] in "-_"):
+            continue  # "Trivia", "Ovia-…"
         outlet = _outlets(match["target"])
         if outlet:
-            span = Span(article_id, match.start(), match.end())
-            origins.append(Origin(OriginKind.VIA, outlet[0], None, match.group(0), span))
+            origins.append(_origin(OriginKind.VIA, outlet[0], None, text, match.start(), match.end(), article_id))
     return origins
 
 
@@ -136,9 +146,14 @@ def _agencies(text: str, article_id: str) -> list[Origin]:
     origins = []
     for pattern in _AGENCY_PATTERNS:
         for match in pattern.finditer(text):
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            if _PHOTO_CREDIT.search(text, line_start, match.start()):
+            line_start, _end, before = _line_of(text, match.start(), match.end())
+            if _PHOTO_CREDIT.search(before):
                 continue
-            raw, span = _line_span(text, match, article_id)
-            origins.append(Origin(OriginKind.AGENCY, AGENCIES[match["agency"]], None, raw.strip(), span))
+            origins.append(_origin(OriginKind.AGENCY, AGENCIES[match["agency"]], None, text, match.start(), match.end(), article_id))
+    position = 0
+    for line in text.split("\n"):
+        if len(line) <= _AGENCY_LINE_MAX and (match := _AGENCY_LINE.fullmatch(line)):
+            outlet = AGENCIES[match["agency"]]
+            origins.append(_origin(OriginKind.AGENCY, outlet, None, text, position, position + len(line), article_id))
+        position += len(line) + 1
     return origins
