@@ -63,7 +63,7 @@ def _numbers(text: str) -> tuple[NumberMention, ...]:
             None,
             None,
             "year",
-        ),  # fmt: skip
+        ),
         ("Seit 2022 warnt Moskau.", "2022", 2022, None, None, "year"),
         ("Der Angriff begann im Februar 2022.", "2022", 2022, None, None, "year"),
         ("Er wurde der 3. Sieger.", "3.", 3, None, None, "ordinal"),

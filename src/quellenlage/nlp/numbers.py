@@ -57,7 +57,7 @@ def _parse_digits(text: str) -> float | None:
     return None
 
 
-def _spelled(text: str, sentence_initial: bool) -> float | None:
+def spelled_number(text: str, sentence_initial: bool) -> float | None:
     """A spelled-out cardinal; capitalised only at a sentence start ("die Elf", "außer Acht")."""
     lowered = text.lower()
     if lowered in _ARTICLE_ONE or lowered in _NOT_NUMBERS:
@@ -133,7 +133,7 @@ def _numbers_in(article_id: str, text: str, tokens: tuple[Token, ...]) -> list[N
         if value is None and _ORDINAL.match(word) and not _in_date(tokens, i):
             value, kind = float(word[:-1]), "ordinal"
         if value is None:
-            value = _spelled(word, i == 0 or tokens[i - 1].text in '„"»(')
+            value = spelled_number(word, i == 0 or tokens[i - 1].text in '„"»(')
         nxt = tokens[i + 1].text.lower() if i + 1 < len(tokens) else ""
         if value is None and word.lower() in _ARTICLE_ONE and nxt in scales and nxt not in {"mio", "mrd"}:
             value = 1.0
