@@ -30,7 +30,7 @@ from quellenlage.models import (
     Token,
 )
 
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?:“)?(?=\s|$)|$)", re.MULTILINE)
+_SENTENCE = re.compile(r"[^\n]+?(?:(?<!\d)[.!?](?:“)?(?=\s|$)|$)", re.MULTILINE)
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
 

@@ -25,6 +25,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .claims import REPORTING_STEMS
 from .independence import Independence
 from .models import Claim, EntityType, Quote, Reading, Span
 
@@ -125,7 +126,7 @@ def _strip_ending(word: str) -> str:
 
 
 def _norm_quote(text: str) -> str:
-    return " ".join(_words(text))
+    return " ".join(_strip_ending(w) for w in _words(text))
 
 
 class _Lookup:
@@ -152,10 +153,12 @@ class _Lookup:
 class _Features:
     """Pairwise evidence for a set of claims: embeddings, character n-gram tf-idf, entity idf."""
 
-    def __init__(self, claims: Sequence[Claim], lookup: _Lookup, embedder: Embedder | None) -> None:
+    def __init__(
+        self, claims: Sequence[Claim], readings: dict[str, Reading], lookup: _Lookup, embedder: Embedder | None
+    ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts = [c.text for c in claims]
+        texts = [content_text(c, readings.get(c.article_id)) for c in claims]
         self.lookup = lookup
         vectors = (embedder or default_embedder)(texts)
         self.cos = vectors @ vectors.T
@@ -179,6 +182,33 @@ class _Features:
             + W_ENTITIES * min(1.0, shared / ENTITY_IDF_SATURATION)
             + W_QUOTE * (1.0 if quote_variants(a, b) else 0.0)
         )
+
+
+def content_text(claim: Claim, reading: Reading | None) -> str:
+    """The claim without its attribution frame: the speaker's mentions, role phrases (appositions)
+    and reporting verbs are cut, so that two different statements of one speaker do not look alike
+    because of "Der ukrainische Präsident X erklärte"."""
+    if reading is None:
+        return claim.text
+    start = claim.span.start
+    cuts: list[tuple[int, int]] = []
+    speaker = claim.attributed_to
+    for entity in reading.entities:
+        if entity.id == speaker:
+            cuts += [(m.span.start, m.span.end) for m in entity.mentions]
+    for description in reading.descriptions:
+        if description.entity_id == speaker:
+            cuts += [(description.anchor.start, description.anchor.end), (description.span.start, description.span.end)]
+    for match in _WORD.finditer(claim.text):
+        word = match.group()
+        if word.islower() and word.startswith(REPORTING_STEMS):
+            cuts.append((start + match.start(), start + match.end()))
+    chars = list(claim.text)
+    for a, b in cuts:
+        for i in range(max(a, start), min(b, claim.span.end)):
+            chars[i - start] = " "
+    text = " ".join("".join(chars).split())
+    return text if len(text) >= 20 else claim.text
 
 
 def quote_variants(a: Claim, b: Claim) -> bool:
@@ -213,7 +243,7 @@ def align(
         return i
 
     if len(factual) > 1:
-        features = _Features(factual, lookup, embedder)
+        features = _Features(factual, {r.article.id: r for r in readings}, lookup, embedder)
         articles = np.array([c.article_id for c in factual])
         quoting = np.array([bool(c.quotes) for c in factual])
         candidates = np.argwhere(
@@ -276,6 +306,7 @@ def find_conflicts(
     lookup = _Lookup(readings)
     factual = [c for c in claims if c.is_factual]
     group_of = {cid: g.id for g in groups for cid in g.claims}
+    group_speaker = {cid: g.attributed_to for g in groups for cid in g.claims}
     conflicts: list[Conflict] = []
     conflicting_groups: set[str] = set()
     seen: set[tuple[str, frozenset[str]]] = set()
@@ -308,7 +339,8 @@ def find_conflicts(
                         (qa.span, qb.span), frozenset({na, lookup.key(sa), lookup.key(sb)}),
                     )
                 elif na != nb and _speakers_compatible(qa, qb, a, b, lookup):
-                    speaker = next((lookup.name(s) for s in (sa, sb) if lookup.is_person(s)), "")
+                    candidates = (sa, sb, group_speaker.get(a.id), group_speaker.get(b.id))
+                    speaker = next((lookup.name(s) for s in candidates if lookup.is_person(s)), "")
                     who = f"von {speaker} " if speaker else ""
                     add(
                         "quote_wording", a, b,

@@ -160,22 +160,30 @@ def resolve_with_window(reading: Reading, window: PublicationWindow) -> Reading:
 def build_timeline(claims: Sequence[Claim], groups: Sequence[ClaimGroup], readings: Sequence[Reading]) -> tuple[
     TimelineEvent, ...
 ]:
-    """Events with resolved day/month dates, ordered by date."""
+    """Events with resolved day/month dates, ordered by date: one per claim group and date, and
+    events of one date that name the same person are merged."""
     person_ids = {e.id for r in readings for e in r.entities if e.type is EntityType.PER}
     names = {e.id: e.name.lower() for r in readings for e in r.entities}
     by_id = {c.id: c for c in claims}
-    buckets: dict[tuple[dt.date, str], list[tuple[Claim, DateMention]]] = {}
+    buckets: list[tuple[dt.date, set[str], set[str], list[tuple[Claim, DateMention]]]] = []
     for group in groups:
         for cid in group.claims:
             claim = by_id[cid]
+            persons = {names.get(p, p) for p in _persons(claim, person_ids)}
             for mention in claim.dates:
                 if mention.value is None or mention.precision not in ("day", "month"):
                     continue
-                speaker = claim.attributed_to if claim.attributed_to in person_ids else None
-                key = (mention.value, names.get(speaker, speaker) if speaker else group.id)
-                buckets.setdefault(key, []).append((claim, mention))
+                home = next(
+                    (b for b in buckets if b[0] == mention.value and (group.id in b[1] or persons & b[2])), None
+                )
+                if home is None:
+                    home = (mention.value, set(), set(), [])
+                    buckets.append(home)
+                home[1].add(group.id)
+                home[2].update(persons)
+                home[3].append((claim, mention))
     events = []
-    for (date, _), items in buckets.items():
+    for date, _, _, items in buckets:
         items.sort(key=lambda item: (item[1].kind != "absolute", item[0].article_id))
         first_claim, first_mention = items[0]
         events.append(
