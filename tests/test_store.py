@@ -114,6 +114,19 @@ def test_failed_migration_is_rolled_back_and_not_recorded(tmp_settings) -> None:
         assert "half" not in tables
 
 
+def test_write_that_cannot_get_the_lock_raises_a_store_error(store: Store, tmp_settings) -> None:
+    store._conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_settings.db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="writing to the database .* failed: database is locked"):
+            store.put_article(make_article())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.put_article(make_article()) is True
+
+
 def test_put_article_is_idempotent_and_updates_changed_text(store: Store) -> None:
     article = make_article()
     assert store.put_article(article, b"<html>raw</html>", "text/html") is True

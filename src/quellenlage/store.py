@@ -206,7 +206,7 @@ class Store:
             store = cls(conn, path)
             store._migrate(migrations)
             return store
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, StoreError) as exc:
             if conn is not None:
                 conn.close()
             raise StoreError(
@@ -227,13 +227,19 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:  # locked, disk full, read-only file, …
+                raise StoreError(
+                    f"writing to the database {self.path!r} failed: {exc}; check free disk space and "
+                    "that no other process holds a long write lock"
+                ) from None
 
     def _migrate(self, migrations: Sequence[Migration]) -> None:
         self._conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
