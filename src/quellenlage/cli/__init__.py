@@ -17,6 +17,9 @@ from ..errors import QuellenlageError
 
 # name -> "module:attribute" (relative to quellenlage.cli)
 COMMANDS: dict[str, str] = {
+    "ingest": "ingest_cmd:ingest",
+    "articles": "ingest_cmd:articles",
+    "show": "ingest_cmd:show",
     "settings": "settings_cmd:settings",
 }
 
