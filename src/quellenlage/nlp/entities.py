@@ -27,7 +27,7 @@ from quellenlage.models import Article, Entity, EntityType, Mention, Sentence, S
 from quellenlage.nlp.gazetteer import NOUN_SUFFIXES, gazetteer, is_common_word, is_place_noun, is_role
 
 WORD = re.compile(r"\w+(?:[-'’.&]\w+)*\.?|[^\w\s]", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"„»A-ZÄÖÜ])|\n+(?![a-zäöüß])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\d\.)\s+(?=[\"„»(A-ZÄÖÜ])|\n+(?![a-zäöüß])")
 GENITIVE_ARTICLES = {"des", "der", "eines", "einer"}
 DETERMINERS = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einen", "eines", "beim", "zum", "zur", "vom"}
 COMPANY_SUFFIXES = {"AG", "GmbH", "SE", "KG", "e.V.", "Inc.", "Ltd.", "mbH", "KGaA"}
