@@ -1,0 +1,128 @@
+"""The briefing: explainer sections, every sentence grounded, neutral template wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from test_claims import LOC, PER, hand_reading
+
+from quellenlage.briefing import _Writer, build_briefing
+from quellenlage.errors import StageError
+from quellenlage.models import EntityType, Origin, OriginKind, SectionRole, Span
+from quellenlage.story import build_story
+
+pytestmark = pytest.mark.slow  # loads the sentence encoder once
+
+PEOPLE = {
+    "Maria Sacharowa": (PER, ("Sacharowa",)),
+    "Paris": (LOC, ()),
+    "Koalition der Willigen": (EntityType.ORG, ()),
+}
+TEXT_A = (
+    "Geteilt 2026-02-08\n"
+    "Russland warnt, dass westliche Truppen in der Ukraine als „legitime Kampfziele“ betrachtet werden.\n"
+    "Die Warnung, die die Sprecherin des Außenministeriums, Maria Sacharowa, am 8. Januar aussprach, ist eine "
+    "Reaktion auf jüngst angekündigte Pläne.\n"
+    "Im Anschluss an den Gipfel unterzeichneten Keir Starmer und Emmanuel Macron eine Absichtserklärung.\n"
+    "Quellen: PublicDomain/example.com am 07.02.2026\n"
+)
+TEXT_B = (
+    "Ausländische Soldaten in der Ukraine würden als „legitime militärische Ziele“ betrachtet, erklärte die "
+    "Sprecherin des Außenministeriums Maria Sacharowa am Donnerstag in Moskau.\n"
+    "Die Koalition der Willigen hatte sich am Dienstag bei einem Gipfel in Paris auf Garantien verständigt.\n"
+    "Vorgesehen ist ein Mechanismus zur Überwachung einer Waffenruhe, der unter US-Führung stehen soll.\n"
+    "Erklärungen\n"
+    "Maria Sacharowa ist Sprecherin des Außenministeriums und eine bekannte Stimme der Regierung.\n"
+)
+LOADED = ("Propaganda", "Lüge", "skandal", "dramatisch", "Hetze", "angeblich", "Regime")
+
+
+def _story():
+    origin_at = TEXT_A.index("Quellen:")
+    origin = Origin(
+        OriginKind.REPUBLISHED, "example.com", dt.date(2026, 2, 7), "Quellen: PublicDomain/example.com am 07.02.2026",
+        Span("a", origin_at, len(TEXT_A) - 1),
+    )
+    a = hand_reading(
+        "a", TEXT_A, entities={**PEOPLE, "Keir Starmer": (PER, ()), "Emmanuel Macron": (PER, ())},
+        published=dt.date(2026, 2, 8), origins=(origin,),
+        roles=(("Quellen:", SectionRole.SOURCE_LINE),),
+        dates=(("am 8. Januar", "absolute", dt.date(2026, 1, 8), "day", None),),
+        descriptions=(("Maria Sacharowa", "die Sprecherin des Außenministeriums"),),
+    )
+    b = hand_reading(
+        "b", TEXT_B, entities=PEOPLE, outlet="OZD",
+        roles=(("Erklärungen", SectionRole.EXPLANATION),),
+        dates=(("am Donnerstag", "weekday", None, "day", 3), ("am Dienstag", "weekday", None, "day", 1)),
+        descriptions=(("Maria Sacharowa", "die Sprecherin des Außenministeriums"),),
+    )
+    return build_story([a.article, b.article], [a, b])
+
+
+@pytest.fixture(scope="module")
+def briefing():
+    return build_briefing(_story())
+
+
+def test_briefing_has_the_explainer_sections_in_order(briefing):
+    keys = [s.key for s in briefing.sections]
+    assert keys == ["overview", "corroborated", "single_source", "conflicts", "timeline", "who_is", "sources",
+                    "infobox"]
+    titles = {s.key: s.title for s in briefing.sections}
+    assert titles["overview"] == "Überblick" and titles["who_is"] == "Wer ist Maria Sacharowa?"
+    overview = briefing.sections[0]
+    assert 2 <= len(overview.sentences) <= 4
+    assert 3 <= len(briefing.sections[-1].sentences) <= 5
+
+
+def test_every_sentence_has_spans_into_real_article_text(briefing):
+    texts = {a.id: a.text for a in briefing.analysis.story.articles}
+    for section in briefing.sections:
+        for sentence in section.sentences:
+            assert sentence.spans, sentence.text
+            for span in sentence.spans:
+                assert 0 <= span.start < span.end <= len(texts[span.article_id])
+
+
+def test_quoted_source_text_is_verbatim(briefing):
+    texts = {a.id: a.text for a in briefing.analysis.story.articles}
+    for section in briefing.sections:
+        for sentence in section.sentences:
+            evidence = " ".join(texts[s.article_id][s.start : s.end] for s in sentence.spans)
+            for quoted in re.findall(r"„((?:[^„“]|„[^“]*“)+)“", sentence.text):
+                cleaned = quoted.rstrip(" …")
+                assert cleaned in evidence or cleaned in " ".join(evidence.split()), (section.key, quoted)
+
+
+def test_template_wording_is_neutral(briefing):
+    for section in briefing.sections:
+        for sentence in section.sentences:
+            own_words = re.sub(r"„(?:[^„“]|„[^“]*“)*“", "", sentence.text)
+            assert not any(word.lower() in own_words.lower() for word in LOADED), sentence.text
+
+
+def test_sections_carry_the_comparison(briefing):
+    by_key = {s.key: s for s in briefing.sections}
+    corroborated = " ".join(s.text for s in by_key["corroborated"].sentences)
+    assert "2 unabhängigen Quellen" in corroborated and "Maria Sacharowa" in corroborated
+    single = [s.text for s in by_key["single_source"].sentences]
+    assert any("Absichtserklärung" in s and s.startswith("Nur example.com (A)") for s in single)
+    assert any("US-Führung" in s and s.startswith("Nur OZD (B)") and "„soll“" in s for s in single)
+    conflicts = by_key["conflicts"].sentences
+    assert any("„legitime Kampfziele“" in c.text for c in conflicts)
+    timeline = [s.text for s in by_key["timeline"].sentences]
+    assert timeline[0].startswith("06.01.2026") and timeline[1].startswith("08.01.2026")
+    who = by_key["who_is"].sentences
+    assert any("example.com (A) und OZD (B) beschreiben" in s.text for s in who)
+    assert any("bekannte Stimme" in s.text for s in who)
+    sources = " ".join(s.text for s in by_key["sources"].sentences)
+    assert "Wiederveröffentlichung" in sources and "example.com vom 07.02.2026" in sources
+    assert "zwischen 08.01.2026 und 14.01.2026" in sources
+    assert "31 Tage" in sources
+
+
+def test_a_sentence_without_evidence_is_refused():
+    with pytest.raises(StageError, match="without evidence"):
+        _Writer.sentence("Eine Behauptung ohne Beleg.", [])
