@@ -93,12 +93,17 @@ def _line_of(text: str, start: int, end: int) -> tuple[int, int, str]:
     return line_start, len(text) if line_end == -1 else line_end, text[line_start:start]
 
 
-def _keyword_lines(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, str]]:
-    """Lines that begin with ``pattern`` (after blanks or an opening bracket): start, end, rest."""
+def _keyword_lines(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """Lines that begin with ``pattern``, or a bracket opening with it: start, end, the rest, and
+    whether it is a line of its own (not a bracket inside a sentence)."""
     for match in pattern.finditer(text):
         line_start, line_end, before = _line_of(text, match.start(), match.end())
-        if before.strip(" \t(") == "":
-            yield line_start, line_end, text[match.end() : line_end]
+        if before.endswith("("):  # "(Quelle: bild.de)" inside a line: up to the closing bracket
+            close = text.find(")", match.end(), line_end)
+            if close != -1:
+                yield match.start() - 1, close + 1, text[match.end() : close], False
+        elif before.strip(" \t") == "":
+            yield line_start, line_end, text[match.end() : line_end], True
 
 
 def _origin(kind: OriginKind, outlet: str, date: dt.date | None, text: str, start: int, end: int, article_id: str) -> Origin:
@@ -109,7 +114,7 @@ def _origin(kind: OriginKind, outlet: str, date: dt.date | None, text: str, star
 
 def _source_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
-    for start, end, rest in _keyword_lines(_SOURCE_KEY, text):
+    for start, end, rest, own_line in _keyword_lines(_SOURCE_KEY, text):
         if rest.strip():
             outlets = _outlets(rest)
         else:  # "Quellen:" alone on a line, the references on the lines below
@@ -117,7 +122,8 @@ def _source_lines(text: str, article_id: str) -> list[Origin]:
             outlets = [name for line in following if line.strip() for name in _outlets(line)]
             outlets = list(dict.fromkeys(outlets))
         at_end = len(text[end:].strip()) <= _TAIL_CHARS
-        kind = OriginKind.REPUBLISHED if at_end and len(outlets) == 1 and rest.strip() else OriginKind.SOURCE
+        whole = own_line and at_end and len(outlets) == 1 and rest.strip()
+        kind = OriginKind.REPUBLISHED if whole else OriginKind.SOURCE
         date = _date(rest)
         origins += [_origin(kind, outlet, date, text, start, end, article_id) for outlet in outlets]
     return origins
@@ -125,7 +131,7 @@ def _source_lines(text: str, article_id: str) -> list[Origin]:
 
 def _translated_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
-    for start, end, rest in _keyword_lines(_TRANSLATED_KEY, text):
+    for start, end, rest, _own_line in _keyword_lines(_TRANSLATED_KEY, text):
         date = _date(rest)
         origins += [_origin(OriginKind.TRANSLATED, outlet, date, text, start, end, article_id) for outlet in _outlets(rest)]
     return origins
