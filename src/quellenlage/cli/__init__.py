@@ -21,9 +21,12 @@ COMMANDS: dict[str, str] = {
     "articles": "ingest_cmd:articles",
     "show": "ingest_cmd:show",
     "settings": "settings_cmd:settings",
+    "train": "train_cmd:train",
 }
 
-EVAL_COMMANDS: dict[str, str] = {}
+EVAL_COMMANDS: dict[str, str] = {
+    "ner": "eval_ner:ner",
+}
 
 
 class LazyGroup(click.Group):

@@ -1,0 +1,148 @@
+"""``quellenlage eval ner``: exact-span micro-F1 of an entity recogniser on a gold NER file.
+
+The gold file (CoNLL, GermEval TSV or SmartData JSONL, auto-detected) is read into tokenised
+sentences. Each document (SmartData) or block of :data:`SENTENCES_PER_ARTICLE` sentences (the other
+formats) becomes one article whose text is the tokens joined by single spaces, one sentence per line,
+so every gold token has known character offsets. The recogniser sees that text and the sentences
+(with their tokens) exactly as the reading layer would pass them.
+
+Scoring: exact character spans and types over PER/LOC/ORG; MISC, GermEval OTH and everything the
+mappings in :mod:`quellenlage.nerdata` turn into ``O`` are ignored on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from .. import nerdata
+from ..errors import ModelError
+from ..models import Mention, Sentence, Span, Token
+from ..nerdata import NerSentence
+
+SENTENCES_PER_ARTICLE = 40
+
+
+def _articles(sentences: Sequence[NerSentence], fmt: str) -> list[list[NerSentence]]:
+    if fmt == "smartdata":
+        docs: dict[str, list[NerSentence]] = {}
+        for s in sentences:
+            docs.setdefault(s.doc_id, []).append(s)
+        return list(docs.values())
+    return [list(sentences[i : i + SENTENCES_PER_ARTICLE]) for i in range(0, len(sentences), SENTENCES_PER_ARTICLE)]
+
+
+def build_article(
+    article_id: str, sentences: Sequence[NerSentence]
+) -> tuple[str, tuple[Sentence, ...], set[tuple[int, int, str]]]:
+    """``(text, sentences, gold character spans)`` for one article made of gold sentences."""
+    lines: list[str] = []
+    out: list[Sentence] = []
+    gold: set[tuple[int, int, str]] = set()
+    offset = 0
+    for index, sentence in enumerate(sentences):
+        tokens: list[Token] = []
+        pos = offset
+        for word in sentence.tokens:
+            tokens.append(Token(pos, pos + len(word), word, word))
+            pos += len(word) + 1
+        line = " ".join(sentence.tokens)
+        out.append(Sentence(index, Span(article_id, offset, offset + len(line)), 0, tokens=tuple(tokens)))
+        for a, b, label in nerdata.bio_spans(sentence.tags):
+            gold.add((tokens[a].start, tokens[b - 1].end, label))
+        lines.append(line)
+        offset += len(line) + 1
+    return "\n".join(lines), tuple(out), gold
+
+
+def _recognizers(backend: str) -> list:  # type: ignore[type-arg]
+    out = []
+    if backend in ("rules", "combined"):
+        try:
+            from ..nlp.entities import RuleRecognizer
+        except ImportError as exc:
+            raise ModelError(f"the rules backend needs quellenlage.nlp.entities: {exc}") from exc
+        out.append(RuleRecognizer())
+    if backend in ("model", "combined"):
+        from ..nlp.ner_model import ModelRecognizer
+
+        out.append(ModelRecognizer())
+    return out
+
+
+def run_eval(
+    path: Path | str, backend: str = "model", split: str = "all", limit: int | None = None
+) -> dict[str, object]:
+    """Evaluate ``backend`` on the gold file; returns the metrics printed by the command."""
+    path = Path(path)
+    fmt = nerdata.detect_format(path)
+    sentences = nerdata.read_file(path, fmt)
+    if split == "heldout":
+        if fmt == "conll":
+            raise click.UsageError("--split heldout applies to GermEval TSV and SmartData JSONL only")
+        sentences = [s for s in sentences if nerdata.is_heldout(s, fmt)]
+    if limit is not None and fmt != "smartdata":
+        sentences = sentences[:limit]
+    articles = _articles(sentences, fmt)
+    if limit is not None and fmt == "smartdata":
+        articles = articles[:limit]
+
+    load_started = time.perf_counter()
+    recognizers = _recognizers(backend)
+    if backend in ("model", "combined"):
+        from ..nlp.ner_model import load_model
+
+        load_model()
+    load_seconds = time.perf_counter() - load_started
+
+    score = nerdata.SpanScore.empty()
+    n_tokens = n_sentences = 0
+    elapsed = 0.0
+    for i, article in enumerate(articles):
+        text, sents, gold = build_article(f"eval-{i}", article)
+        started = time.perf_counter()
+        outputs: list[list[Mention]] = [r.recognize(text, sents) for r in recognizers]
+        if backend == "combined":
+            from ..nlp.ner_model import combine
+
+            mentions = combine(outputs[0], outputs[1])
+        else:
+            mentions = outputs[0]
+        elapsed += time.perf_counter() - started
+        score.add(gold, {(m.span.start, m.span.end, m.type.value) for m in mentions})
+        n_tokens += sum(len(s.tokens) for s in sents)
+        n_sentences += len(sents)
+    return {
+        "eval": "ner",
+        "data": path.name,
+        "format": fmt,
+        "split": split,
+        "backend": backend,
+        "articles": len(articles),
+        "sentences": n_sentences,
+        "tokens": n_tokens,
+        **score.micro(),
+        "per_type": score.per_type(),
+        "tokens_per_s": round(n_tokens / elapsed) if elapsed else None,
+        "load_seconds": round(load_seconds, 3),
+    }
+
+
+@click.command()
+@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold file.")
+@click.option("--backend", type=click.Choice(["model", "rules", "combined"]), default="model", show_default=True)
+@click.option(
+    "--split",
+    type=click.Choice(["all", "heldout"]),
+    default="all",
+    show_default=True,
+    help="heldout: only the GermEval/SmartData part that training never sees.",
+)
+@click.option("--limit", type=int, default=None, help="First N sentences (SmartData: documents).")
+def ner(data: str, backend: str, split: str, limit: int | None) -> None:
+    """Exact-span micro-F1 over PER/LOC/ORG; prints one JSON line."""
+    click.echo(json.dumps(run_eval(data, backend, split, limit), ensure_ascii=False))

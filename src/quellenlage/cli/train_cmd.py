@@ -1,0 +1,57 @@
+"""``quellenlage train ner``: train the shipped NER model from the shared datasets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import click
+
+DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ner"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "ner"
+
+
+@click.group()
+def train() -> None:
+    """Train a model that ships with the package."""
+
+
+@train.command("ner")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=str(DEFAULT_DATA), show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-minutes", type=float, default=35.0, show_default=True, help="Wall-clock budget.")
+@click.option("--max-epochs", type=int, default=30, show_default=True)
+@click.option("--wikiann/--no-wikiann", default=True, show_default=True, help="Add WikiANN train (silver).")
+@click.option("--width", type=int, default=96, show_default=True, help="tok2vec width.")
+@click.option("--resume-from", type=click.Path(file_okay=False), default=None, help="Continue a saved model.")
+def ner(
+    data_dir: str,
+    out: str,
+    seed: int,
+    max_minutes: float,
+    max_epochs: int,
+    wikiann: bool,
+    width: int,
+    resume_from: str | None,
+) -> None:
+    """Train spaCy tok2vec + ner from scratch; prints the training record as one JSON line."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from ..train.ner import TrainConfig, train as run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cfg = TrainConfig(
+        data_dir=data_dir,
+        out=out,
+        seed=seed,
+        max_minutes=max_minutes,
+        max_epochs=max_epochs,
+        include_wikiann=wikiann,
+        width=width,
+        resume_from=resume_from,
+    )
+    record = run(cfg)
+    (Path(out) / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    click.echo(json.dumps({k: v for k, v in record.items() if k != "history"}))
