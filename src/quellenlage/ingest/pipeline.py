@@ -161,9 +161,6 @@ class _Run:
             with path.open("rb") as handle:
                 head = handle.read(detect.SNIFF_BYTES)
                 kind = detect.sniff(head, name)
-                if kind == detect.BINARY:
-                    yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is a binary file (an image, archive or other non-text format)")
-                    return
                 if kind in (detect.GZIP, detect.JSONL):
                     handle.seek(0)
                     stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if kind == detect.GZIP else handle
@@ -171,6 +168,9 @@ class _Run:
                     return
                 if size > cap:
                     yield _failed(name, "too-large", f"{name} has {size:,} bytes, over max_input_bytes={cap:,}; split it or raise max_input_bytes")
+                    return
+                if kind == detect.BINARY:
+                    yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is a binary file (an image, archive or other non-text format)")
                     return
                 data = head + handle.read(cap + 1 - len(head))
         except OSError as exc:
@@ -229,8 +229,13 @@ class _Run:
             page = extract_page(decode(data), url)
         except Exception as exc:  # a third-party parser on hostile input: report, do not crash the run
             return _failed(name, "extraction-error", f"extracting {name} failed ({exc.__class__.__name__}: {exc}); the page may be malformed", data, detect.HTML)
-        if not page.text or not page.text.strip():
-            return _skipped(name, SkipReason.NOT_AN_ARTICLE, f"{name} has no main text (a navigation, index or empty page)", data, detect.HTML)
+        # trafilatura falls back to all visible text (menus, link lists) when it finds no article, so
+        # a page whose main text is under min_article_chars is not an article rather than a short one.
+        length = len(page.text.strip()) if page.text else 0
+        if length < self.settings.min_article_chars:
+            detail = (f"{name} has no main text ({length} characters found, min_article_chars="
+                      f"{self.settings.min_article_chars}): a navigation, index or empty page")
+            return _skipped(name, SkipReason.NOT_AN_ARTICLE, detail, data, detect.HTML)
         article = make_article(
             page.text,
             url=url or page.canonical_url,
