@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "ingest_cmd:ingest",
     "articles": "ingest_cmd:articles",
     "show": "ingest_cmd:show",
+    "read": "read_cmd:read",
     "settings": "settings_cmd:settings",
     "train": "train_cmd:train",
 }
