@@ -183,6 +183,8 @@ def test_search_finds_words_in_title_and_text_and_follows_updates(store: Store) 
     assert [a.id for a, _ in store.search("impfung")] == ["a2"]  # title, case-insensitive
     assert [a.id for a, _ in store.search("Impf*")] == ["a2"]  # prefix
     assert [a.id for a, _ in store.search("uber")] == ["a2"]  # diacritics folded
+    assert [a.id for a, _ in store.search("berichtet", outlet="example.org")] == ["a2"]
+    assert store.search("berichtet", outlet="other.de") == []
     store.put_article(make_article("a1", text="Ganz anderer Inhalt."))
     assert store.search("Sprecherin") == []
     assert [a.id for a, _ in store.search("anderer")] == ["a1"]

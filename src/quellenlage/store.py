@@ -309,9 +309,11 @@ class Store:
             return self._one("SELECT count(*) FROM articles")[0]
         return self._one("SELECT count(*) FROM articles WHERE outlet = ?", outlet)[0]
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[tuple[Article, str]]:
-        """Full-text search over title and text; any string is a safe query (words are ANDed,
-        ``word*`` matches a prefix). Returns (article, snippet) best match first."""
+    def search(
+        self, query: str, limit: int = 20, offset: int = 0, outlet: str | None = None
+    ) -> list[tuple[Article, str]]:
+        """Full-text search over title and text, optionally in one outlet; any string is a safe
+        query (words are ANDed, ``word*`` matches a prefix). (article, snippet), best match first."""
         match = _fts_query(query)
         if not match:
             return []
@@ -319,8 +321,9 @@ class Store:
             f"SELECT {', '.join('a.' + name for name in _ARTICLE_FIELDS)},"
             " snippet(articles_fts, -1, ?, ?, '…', 16) FROM articles_fts"
             " JOIN articles a ON a.pk = articles_fts.rowid"
-            " WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts), a.pk LIMIT ? OFFSET ?",
-            (*SNIPPET_MARK, match, limit, offset),
+            " WHERE articles_fts MATCH ? AND (? IS NULL OR a.outlet = ?)"
+            " ORDER BY bm25(articles_fts), a.pk LIMIT ? OFFSET ?",
+            (*SNIPPET_MARK, match, outlet, outlet, limit, offset),
         ).fetchall()
         return [(_row_article(row[:-1]), row[-1]) for row in rows]
 

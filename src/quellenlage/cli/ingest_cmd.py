@@ -235,7 +235,7 @@ def articles(
         _, store = _open(db, config)
         with store:
             if query is not None:
-                hits = [(a, s) for a, s in store.search(query, limit, offset) if outlet in (None, a.outlet)]
+                hits = store.search(query, limit, offset, outlet)
                 total = None
             else:
                 hits = [(a, None) for a in store.iter_articles(limit, offset, outlet)]
