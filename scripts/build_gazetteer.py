@@ -123,7 +123,11 @@ def main(data: Path) -> None:
             continue
         if " " not in surface:
             ratio = inside[surface] / max(occurrences[surface], n)
-            if ratio < MIN_TAG_RATIO or _dictionary_word(surface) and (n < KNOWN_MIN_COUNT or ratio < KNOWN_TAG_RATIO):
+            if (
+                ratio < MIN_TAG_RATIO
+                or _dictionary_word(surface)
+                and (n < KNOWN_MIN_COUNT or ratio < KNOWN_TAG_RATIO)
+            ):
                 continue
             head, _, tail = surface.partition("-")
             if tail and head.isupper() and _dictionary_word(tail):
@@ -151,7 +155,8 @@ def main(data: Path) -> None:
     )  # fmt: skip
     (OUT / "first_names.txt").write_text(
         "# built by scripts/build_gazetteer.py: first tokens of PER names in ship-ok training data\n"
-        + "\n".join(names) + "\n",
+        + "\n".join(names)
+        + "\n",
         encoding="utf-8",
     )
     print(f"names.tsv: {len(seen)} names; first_names.txt: {len(names)}")

@@ -11,7 +11,6 @@ from quellenlage.nlp.descriptions import find_descriptions
 from quellenlage.nlp.entities import find_entities
 
 
-
 def seed(path: Path, article_id: str) -> Article:
     text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
     return Article(id=article_id, text="\n".join(line.rstrip() for line in text.split("\n")))
@@ -30,7 +29,10 @@ def describe(text: str) -> set[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Der britische Premierminister Olaf Brumbel reiste ab.", ("Olaf Brumbel", "britische Premierminister")),
+        (
+            "Der britische Premierminister Olaf Brumbel reiste ab.",
+            ("Olaf Brumbel", "britische Premierminister"),
+        ),
         ("Gestern sagte Präsident Hans Trabok nichts.", ("Hans Trabok", "Präsident")),
         (
             "Das sagte die Sprecherin des polnischen Innenministeriums, Anna Kowalczyk, am Montag.",
@@ -96,4 +98,7 @@ def test_seed_descriptions(seed_paths: tuple[Path, Path]) -> None:
     assert not [d for d in first if d[0] == "Paris"]
     second = describe(seed(seed_paths[1], "001").text)
     assert ("Maria Sacharowa", role) in second
-    assert any(name == "Koalition der Willigen" and text.startswith("Gruppe westlicher Staaten, die") for name, text in second)
+    assert any(
+        name == "Koalition der Willigen" and text.startswith("Gruppe westlicher Staaten, die")
+        for name, text in second
+    )

@@ -33,9 +33,15 @@ def quotes(text: str) -> list[tuple[str, str, str | None, str | None]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("„Wir bleiben hart“, sagte Präsident Hans Trabok am Montag.", ("direct", "Wir bleiben hart", "Hans Trabok", "sagen")),
+        (
+            "„Wir bleiben hart“, sagte Präsident Hans Trabok am Montag.",
+            ("direct", "Wir bleiben hart", "Hans Trabok", "sagen"),
+        ),
         ("Hans Trabok sagte: »Wir bleiben hart.«", ("direct", "Wir bleiben hart.", "Hans Trabok", "sagen")),
-        ('Die Lage sei "sehr ernst", warnte Anna Kowalczyk.', ("direct", "sehr ernst", "Anna Kowalczyk", "warnen")),
+        (
+            'Die Lage sei "sehr ernst", warnte Anna Kowalczyk.',
+            ("direct", "sehr ernst", "Anna Kowalczyk", "warnen"),
+        ),
         (
             "Die Ministerin Anna Kowalczyk erklärte, sie habe keine Kenntnis davon.",
             ("indirect", "sie habe keine Kenntnis davon", "Anna Kowalczyk", "erklären"),

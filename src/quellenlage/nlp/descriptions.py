@@ -36,12 +36,12 @@ NOT_ADJECTIVES = {
     "seine", "seinen", "seiner", "seines", "seinem", "ihre", "ihren", "ihrer", "ihres", "ihrem",
     "unsere", "unseren", "diese", "diesen", "dieser", "dieses", "diesem", "jene", "jenen", "jener",
     "welche", "welcher", "keine", "keinen", "keiner", "alle", "allen", "aller", "manche", "einige",
-    "oder", "aber", "sowie", "wie", "wie", "ohne", "gegen", "unter", "über", "hinter", "wieder",
+    "oder", "aber", "sowie", "wie", "ohne", "gegen", "unter", "über", "hinter", "wieder",
     "sie", "wir", "ihr", "er", "es", "sehr", "mehr", "immer", "später", "bereits", "wegen", "nie",
 }  # fmt: skip
 COPULAS = {"ist", "war"}
 NAMING_VERBS = {"bezeichnet", "genannt"}
-QUOTE_MARKS = set("„“”\"»«‚‘’")
+QUOTE_MARKS = set('„“”"»«‚‘’')
 
 
 def _entity_at(entities: Sequence[Entity]) -> dict[int, tuple[Entity, int]]:
@@ -75,7 +75,12 @@ class _Sentence:
         start = i
         while i < n and _adjective(toks[i].text):
             i += 1
-        if i >= n or not toks[i].cap or toks[i].start in self.at and self.at[toks[i].start][0].type is EntityType.PER:
+        if (
+            i >= n
+            or not toks[i].cap
+            or toks[i].start in self.at
+            and self.at[toks[i].start][0].type is EntityType.PER
+        ):
             return None
         head = i
         i += 1
@@ -116,7 +121,9 @@ def _span(article: Article, toks: list[_Tok], a: int, b: int) -> Span:
     return Span(article.id, toks[a].start, toks[b - 1].end)
 
 
-def _description(article: Article, entity: Entity, toks: list[_Tok], a: int, b: int, anchor: Span) -> Description:
+def _description(
+    article: Article, entity: Entity, toks: list[_Tok], a: int, b: int, anchor: Span
+) -> Description:
     span = _span(article, toks, a, b)
     text = re.sub(r"\s+", " ", article.text[span.start : span.end]).strip(" ,")
     return Description(entity.id, text, span, anchor)
@@ -150,7 +157,7 @@ def _sentence_descriptions(article: Article, s: _Sentence) -> list[Description]:
             phrase = s.noun_phrase(j + 1)
             if phrase:
                 a, _, b = phrase
-                anchor = Span(article.id, toks[i].start, toks[b - 1].end)
+                anchor = Span(article.id, tok.start, toks[b - 1].end)
                 out.append(_description(article, entity, toks, a, b, anchor))
         if i > 0 and toks[i - 1].text == "Als" and j < len(toks) and toks[j].text in {"wird", "werden"}:
             phrase = s.noun_phrase(j + 1)
@@ -159,7 +166,9 @@ def _sentence_descriptions(article: Article, s: _Sentence) -> list[Description]:
     return out
 
 
-def _naming(article: Article, s: _Sentence, i: int, entity: Entity, phrase: tuple[int, int, int]) -> Description:
+def _naming(
+    article: Article, s: _Sentence, i: int, entity: Entity, phrase: tuple[int, int, int]
+) -> Description:
     """``Als X wird eine Gruppe … bezeichnet, die …``: the phrase plus its relative clause.
 
     The text leaves out the naming verb; the span runs from the phrase to the end of the clause.

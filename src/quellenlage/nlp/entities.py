@@ -29,7 +29,23 @@ from quellenlage.nlp.gazetteer import NOUN_SUFFIXES, gazetteer, is_common_word, 
 WORD = re.compile(r"\w+(?:[-'’.&]\w+)*\.?|[^\w\s]", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\d\.)\s+(?=[\"„»(A-ZÄÖÜ])|\n+(?![a-zäöüß])")
 GENITIVE_ARTICLES = {"des", "der", "eines", "einer"}
-DETERMINERS = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einen", "eines", "beim", "zum", "zur", "vom"}
+DETERMINERS = {
+    "der",
+    "die",
+    "das",
+    "dem",
+    "den",
+    "des",
+    "ein",
+    "eine",
+    "einem",
+    "einen",
+    "eines",
+    "beim",
+    "zum",
+    "zur",
+    "vom",
+}
 COMPANY_SUFFIXES = {"AG", "GmbH", "SE", "KG", "e.V.", "Inc.", "Ltd.", "mbH", "KGaA"}
 ORG_HEADS = ("ministerium", "ministeriums")
 # Slavic surname endings: a single unknown capitalised word with one of these is a person.
@@ -124,9 +140,9 @@ class RuleRecognizer:
         if not (tok.cap or tok.text[:1].isdigit() and tok.text in g.names):
             return None
         match = self._gazetteer_match(toks, i)
-        if match is not None and match[0] == i + 1 and i > 0 and toks[i - 1].text.lower() in DETERMINERS:
-            if tok.text.lower() in gazetteer().lexicon:
-                match = None  # "beim Gießen": a nominalised verb, not the city
+        after_determiner = i > 0 and toks[i - 1].text.lower() in DETERMINERS
+        if match is not None and match[0] == i + 1 and after_determiner and tok.text.lower() in g.lexicon:
+            match = None  # "beim Gießen": a nominalised verb, not the city
         if match is not None:
             j, kind = match
             if kind is EntityType.PER or toks[i].text in g.first_names:
@@ -149,7 +165,12 @@ class RuleRecognizer:
         if text.lower().endswith(ORG_HEADS) and "-" not in text:
             return i + 1, EntityType.ORG
         j = i
-        while j < len(toks) and toks[j].cap and toks[j].text not in COMPANY_SUFFIXES and toks[j].text.replace("-", "").isalnum():
+        while (
+            j < len(toks)
+            and toks[j].cap
+            and toks[j].text not in COMPANY_SUFFIXES
+            and toks[j].text.replace("-", "").isalnum()
+        ):
             j += 1
         if j < len(toks) and toks[j].text in COMPANY_SUFFIXES and j > i:
             return j + 1, EntityType.ORG
@@ -209,9 +230,15 @@ class RuleRecognizer:
         g = gazetteer()
         while j < len(toks) and j - start < 3:
             tok = toks[j]
-            if _unknown(tok) or tok.text in g.first_names:
-                j += 1
-            elif after_first_name and j == start and tok.cap and tok.text.isalpha() and _surname_like(tok.text):
+            if (
+                _unknown(tok)
+                or tok.text in g.first_names
+                or after_first_name
+                and j == start
+                and tok.cap
+                and tok.text.isalpha()
+                and _surname_like(tok.text)
+            ):
                 j += 1
             else:
                 break
@@ -278,8 +305,8 @@ def propagate(text: str, article_id: str, mentions: list[Mention]) -> list[Menti
     extra: list[Mention] = []
     for form in sorted(forms, key=len, reverse=True):
         pattern = re.compile(rf"(?<![\w-]){re.escape(form)}(?:s|es|'s|’s)?(?!\w)")
-        for m in pattern.finditer(text):
-            a, b = m.span()
+        for hit in pattern.finditer(text):
+            a, b = hit.span()
             if any(a < e and b > s for s, e in taken):
                 continue
             taken.append((a, b))
@@ -333,7 +360,8 @@ def find_entities(
 
 def _with_article(mentions: list[Mention], article_id: str) -> list[Mention]:
     return [
-        m if m.span.article_id == article_id
+        m
+        if m.span.article_id == article_id
         else Mention(Span(article_id, m.span.start, m.span.end), m.text, m.type, m.source)
         for m in mentions
     ]

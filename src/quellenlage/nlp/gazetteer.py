@@ -119,7 +119,9 @@ def _common(word: str, depth: int) -> bool:
     for cut in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1):
         if _known(word[cut:].capitalize()):
             modifier = word[:cut].capitalize()
-            stripped = [modifier] + [modifier[: -len(e)] for e in ("s", "es", "n", "en") if modifier.endswith(e)]
+            stripped = [modifier] + [
+                modifier[: -len(e)] for e in ("s", "es", "n", "en") if modifier.endswith(e)
+            ]
             if any(len(m) >= MIN_MODIFIER and (_known(m) or _common(m, depth + 1)) for m in stripped):
                 return True
     return False

@@ -62,7 +62,9 @@ class _Context:
     def __init__(self, article: Article, entities: Sequence[Entity], descriptions: Sequence[Description]):
         self.article = article
         self.at = {m.span.start: (e, m) for e in entities for m in e.mentions}
-        self.mentions = sorted(((m.span.start, e, m) for e in entities for m in e.mentions), key=lambda r: r[0])
+        self.mentions = sorted(
+            ((m.span.start, e, m) for e in entities for m in e.mentions), key=lambda r: r[0]
+        )
         self.descriptions = descriptions
         self.by_id = {e.id: e for e in entities}
 
@@ -90,7 +92,9 @@ class _Context:
         return self.by_id.get(best.entity_id)
 
 
-def _speaker_in(ctx: _Context, toks: list[_Tok], lo: int, hi: int, near: int) -> tuple[str | None, str, int, int] | None:
+def _speaker_in(
+    ctx: _Context, toks: list[_Tok], lo: int, hi: int, near: int
+) -> tuple[str | None, str, int, int] | None:
     """(entity id, text as written, first, last token) of the speaker in ``toks[lo:hi]``."""
     found = []
     for k in range(max(lo, 0), min(hi, len(toks))):
@@ -113,7 +117,12 @@ def _speaker_in(ctx: _Context, toks: list[_Tok], lo: int, hi: int, near: int) ->
         if word[:1].isupper() and is_role(word):
             holder = ctx.role_holder(word, toks[k].start)
             first = k - 1 if k > 0 and toks[k - 1].text.lower() in {"der", "die", "das", "ein", "eine"} else k
-            return (holder.id if holder else None), ctx.article.text[toks[first].start : toks[k].end], first, k
+            return (
+                (holder.id if holder else None),
+                ctx.article.text[toks[first].start : toks[k].end],
+                first,
+                k,
+            )
     return None
 
 
@@ -143,8 +152,10 @@ def _attributions(ctx: _Context, toks: list[_Tok]):
             if speaker is None:
                 speaker = _speaker_in(ctx, toks, max(lo, i - MAX_SUBJECT_DISTANCE), i, i - 1)
             yield i, lemma, speaker
-        elif tok.text.lower() == "laut" or tok.text == "zufolge" or (
-            tok.text == "so" and i > 0 and toks[i - 1].text == "," and _ends_sentence(toks, i)
+        elif (
+            tok.text.lower() == "laut"
+            or tok.text == "zufolge"
+            or (tok.text == "so" and i > 0 and toks[i - 1].text == "," and _ends_sentence(toks, i))
         ):
             lo, hi = (i - 3, i) if tok.text == "zufolge" else (i + 1, i + 5)
             speaker = _speaker_in(ctx, toks, lo, hi, i)
@@ -179,7 +190,9 @@ def _reported_clause(toks: list[_Tok], verb: int) -> tuple[int, int] | None:
     return None
 
 
-def find_quotes(article: Article, sentences: Sequence[Sentence], entities: Sequence[Entity]) -> tuple[Quote, ...]:
+def find_quotes(
+    article: Article, sentences: Sequence[Sentence], entities: Sequence[Entity]
+) -> tuple[Quote, ...]:
     """Direct, indirect and term quotes of one article in text order (see module docstring)."""
     descriptions = find_descriptions(article, sentences, entities)
     ctx = _Context(article, entities, descriptions)
@@ -194,9 +207,9 @@ def find_quotes(article: Article, sentences: Sequence[Sentence], entities: Seque
         found = [f for f in _attributions(ctx, toks) if f[2] is not None]
         paragraph = ctx.paragraph_start(start)
         inherited = None
-        if not found and last and position - last[0] <= CONTINUATION_SENTENCES and last[1] == paragraph:
-            if {t.text for t in toks} & KONJUNKTIV_I:
-                inherited = last[2]
+        continues = last and position - last[0] <= CONTINUATION_SENTENCES and last[1] == paragraph
+        if not found and continues and {t.text for t in toks} & KONJUNKTIV_I:
+            inherited = last[2]  # type: ignore[index]
         new: list[Quote] = []
         for a, b in inside:
             span = Span(article.id, a, b)
@@ -258,7 +271,9 @@ def _inherit(previous: Quote, span: Span, text: str, kind: str, index: int) -> Q
     )  # fmt: skip
 
 
-def _apply_speech_act_authors(ctx: _Context, quotes: list[Quote], sentences: Sequence[Sentence]) -> list[Quote]:
+def _apply_speech_act_authors(
+    ctx: _Context, quotes: list[Quote], sentences: Sequence[Sentence]
+) -> list[Quote]:
     """Give ``warnen`` quotes of a country or institution the person who made "the warning"."""
     authors: dict[str, tuple[str, str]] = {}  # verb lemma -> (entity id, mention text)
     nouns = _speech_nouns()
@@ -267,7 +282,9 @@ def _apply_speech_act_authors(ctx: _Context, quotes: list[Quote], sentences: Seq
         for i, tok in enumerate(toks):
             if tok.text not in nouns or i + 2 >= len(toks) or toks[i + 1].text != ",":
                 continue
-            close = next((k for k in range(i + 2, min(i + 25, len(toks))) if toks[k].text in AUTHOR_VERBS), None)
+            close = next(
+                (k for k in range(i + 2, min(i + 25, len(toks))) if toks[k].text in AUTHOR_VERBS), None
+            )
             if close is None:
                 continue
             persons = [
@@ -280,7 +297,11 @@ def _apply_speech_act_authors(ctx: _Context, quotes: list[Quote], sentences: Seq
     for q in quotes:
         author = authors.get(q.verb or "")
         speaker = ctx.by_id.get(q.speaker_entity_id or "")
-        if author and q.kind != "term" and (speaker is None or speaker.type in {EntityType.LOC, EntityType.ORG}):
+        if (
+            author
+            and q.kind != "term"
+            and (speaker is None or speaker.type in {EntityType.LOC, EntityType.ORG})
+        ):
             q = Quote(q.text, q.span, q.kind, author[0], author[1], q.attribution_span, q.verb, q.sentence)
         out.append(q)
     return out
