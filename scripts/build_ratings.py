@@ -43,9 +43,9 @@ LIN_FAMILIES = {
 BRAND_PREFIXES = (("rt ", "rt.com"), ("sputnik ", "sputniknews.com"))
 CHANNEL_SUFFIX = re.compile(
     r"\s*(-\s*(youtube|facebook|twitter|soundcloud|russian|english|german|italian)\b.*|\((old|closed)\))\s*$",
-    re.I,
+    re.IGNORECASE,
 )
-DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$", re.I)
+DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$", re.IGNORECASE)
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=())  # bundled snapshot, no network
 
@@ -178,8 +178,20 @@ def main() -> None:
         alias_map.setdefault(name, domain)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    fields = ["domain", "lin_pc1", "lin_raters", "lin_rater_families", "lin_trust", "mbfc_name",
-              "mbfc_factual", "mbfc_credibility", "mbfc_bias", "mbfc_country", "mbfc_slug", "mbfc_pages"]
+    fields = [
+        "domain",
+        "lin_pc1",
+        "lin_raters",
+        "lin_rater_families",
+        "lin_trust",
+        "mbfc_name",
+        "mbfc_factual",
+        "mbfc_credibility",
+        "mbfc_bias",
+        "mbfc_country",
+        "mbfc_slug",
+        "mbfc_pages",
+    ]
     with (args.out / "ratings.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -194,15 +206,25 @@ def main() -> None:
         for prefix, domain in BRAND_PREFIXES:
             writer.writerow([prefix.strip() + " *", domain, "brand prefix (EUvsDisinfo outlet names)"])
 
-    per, mapped, unmapped = euvsdisinfo(args.shared / "disinfo" / "euvsdisinfo-posts-2015-2021.csv", alias_map)
+    per, mapped, unmapped = euvsdisinfo(
+        args.shared / "disinfo" / "euvsdisinfo-posts-2015-2021.csv", alias_map
+    )
     with (args.out / "euvsdisinfo_outlets.csv").open("w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["domain", "cases", "first_date", "last_date", "case_ids", "outlet_names"])
         for domain, rec in sorted(per.items(), key=lambda kv: (-kv[1]["n"], kv[0])):  # type: ignore[operator]
             ids = [s for _, s in sorted(rec["ids"], reverse=True)[:3]]  # type: ignore[call-overload]
             names = sorted(rec["names"], key=lambda n: (len(n), n))[:3]  # type: ignore[arg-type]
-            writer.writerow([domain, rec["n"], min(rec["dates"]), max(rec["dates"]),  # type: ignore[call-overload]
-                             " ".join(ids), "; ".join(names)])
+            writer.writerow(
+                [
+                    domain,
+                    rec["n"],
+                    min(rec["dates"]),
+                    max(rec["dates"]),  # type: ignore[call-overload]
+                    " ".join(ids),
+                    "; ".join(names),
+                ]
+            )
 
     # Figures for PROVENANCE.md
     trust_counts: dict[str, int] = defaultdict(int)
@@ -210,26 +232,54 @@ def main() -> None:
         trust_counts[rec["lin_trust"]] += 1
     print("lin domains", len(lin), dict(trust_counts))
     german = [d for d in lin if d.endswith((".de", ".at", ".ch"))]
-    print("lin .de/.at/.ch", len(german), "imputed-only", sum(lin[d]["lin_trust"] == "imputed" for d in german))
+    print(
+        "lin .de/.at/.ch", len(german), "imputed-only", sum(lin[d]["lin_trust"] == "imputed" for d in german)
+    )
     for label, keep in (("imputed", lambda t: t == "imputed"), ("observed", lambda t: t != "imputed")):
         for facts in (("LOW", "VERY LOW"), ("HIGH", "VERY HIGH")):
-            vals = [float(lin[d]["lin_pc1"]) for d in mbfc
-                    if d in lin and keep(lin[d]["lin_trust"]) and mbfc[d]["mbfc_factual"] in facts]
+            vals = [
+                float(lin[d]["lin_pc1"])
+                for d in mbfc
+                if d in lin and keep(lin[d]["lin_trust"]) and mbfc[d]["mbfc_factual"] in facts
+            ]
             if vals:
-                print(f"lin pc1 ({label}) where MBFC factual in {facts}: n={len(vals)} "
-                      f"mean={statistics.mean(vals):.3f} min={min(vals):.3f} max={max(vals):.3f}")
+                print(
+                    f"lin pc1 ({label}) where MBFC factual in {facts}: n={len(vals)} "
+                    f"mean={statistics.mean(vals):.3f} min={min(vals):.3f} max={max(vals):.3f}"
+                )
     print("mbfc domains", len(mbfc), "aliases", len(alias_map))
     for label, keep in (("imputed", lambda t: t == "imputed"), ("observed", lambda t: t != "imputed")):
-        vals = [float(lin[d]["lin_pc1"]) for d, rec in per.items()
-                if d in lin and rec["n"] >= 5 and keep(lin[d]["lin_trust"])]  # type: ignore[operator]
+        vals = [
+            float(lin[d]["lin_pc1"])
+            for d, rec in per.items()
+            if d in lin and rec["n"] >= 5 and keep(lin[d]["lin_trust"])
+        ]  # type: ignore[operator]
         if vals:
-            print(f"lin pc1 ({label}) for domains in >=5 EUvsDisinfo cases: n={len(vals)} "
-                  f"mean={statistics.mean(vals):.3f} min={min(vals):.3f} max={max(vals):.3f}")
-    for d in ("anti-spiegel.ru", "reitschuster.de", "journalistenwatch.com", "compact-online.de",
-              "epochtimes.de", "de.rt.com", "tagesschau.de", "sueddeutsche.de", "spiegel.de", "zdf.de"):
+            print(
+                f"lin pc1 ({label}) for domains in >=5 EUvsDisinfo cases: n={len(vals)} "
+                f"mean={statistics.mean(vals):.3f} min={min(vals):.3f} max={max(vals):.3f}"
+            )
+    for d in (
+        "anti-spiegel.ru",
+        "reitschuster.de",
+        "journalistenwatch.com",
+        "compact-online.de",
+        "epochtimes.de",
+        "de.rt.com",
+        "tagesschau.de",
+        "sueddeutsche.de",
+        "spiegel.de",
+        "zdf.de",
+    ):
         if d in lin:
-            print("example", d, lin[d]["lin_pc1"], lin[d]["lin_trust"], mbfc.get(d, {}).get("mbfc_factual", "-"),
-                  per.get(d, {}).get("n", 0))
+            print(
+                "example",
+                d,
+                lin[d]["lin_pc1"],
+                lin[d]["lin_trust"],
+                mbfc.get(d, {}).get("mbfc_factual", "-"),
+                per.get(d, {}).get("n", 0),
+            )
     print("euvsdisinfo outlet mentions mapped", mapped, "unmapped", unmapped, "domains", len(per))
 
 

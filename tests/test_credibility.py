@@ -15,8 +15,13 @@ SEVERITIES = {"info", "low", "medium", "high"}
 
 
 def _article(outlet: str | None = None, origins: tuple[Origin, ...] = (), url: str | None = None) -> Article:
-    return Article(id="t1", text="Ein Text. Quellen: PublicDomain/naturalnews.com am 07.02.2026", outlet=outlet,
-                   url=url, origins=origins)
+    return Article(
+        id="t1",
+        text="Ein Text. Quellen: PublicDomain/naturalnews.com am 07.02.2026",
+        outlet=outlet,
+        url=url,
+        origins=origins,
+    )
 
 
 def _assert_well_formed(signal) -> None:
@@ -59,8 +64,9 @@ def test_origin_naturalnews_is_low_in_both_rating_sets_and_named_as_origin() -> 
 
 
 def test_origin_signals_come_before_the_republishers_own() -> None:
-    article = _article(outlet="example-republisher.de",
-                       origins=(Origin(OriginKind.REPUBLISHED, "naturalnews.com"),))
+    article = _article(
+        outlet="example-republisher.de", origins=(Origin(OriginKind.REPUBLISHED, "naturalnews.com"),)
+    )
     roles = [dict(s.data)["role"] for s in source_signals(article)]
     assert roles[0] == "origin" and roles[-1] == "outlet"
     assert roles == sorted(roles, key=lambda r: r != "origin")
@@ -122,14 +128,23 @@ def test_euvsdisinfo_signal_carries_case_ids() -> None:
     _assert_well_formed(euvs[0])
     assert euvs[0].severity == "high"
     assert dict(euvs[0].data)["case_ids"]
-    assert all(u.startswith("https://euvsdisinfo.eu/report/") for u in outlet_profile("rt.com").euvsdisinfo.case_urls)
+    assert all(
+        u.startswith("https://euvsdisinfo.eu/report/") for u in outlet_profile("rt.com").euvsdisinfo.case_urls
+    )
 
 
 def test_single_rater_lin_score_is_capped_and_says_so() -> None:
-    rows = csv.DictReader((resources.files("quellenlage") / "data/ratings/ratings.csv").open(encoding="utf-8"))
-    low_trust = next(r["domain"] for r in rows
-                     if r["lin_trust"] == "low" and not r["mbfc_name"] and r["lin_pc1"] and float(r["lin_pc1"]) < 0.4)
-    signals = [s for s in source_signals(_article(outlet=low_trust)) if dict(s.data).get("rating_set") == "lin2023"]
+    rows = csv.DictReader(
+        (resources.files("quellenlage") / "data/ratings/ratings.csv").open(encoding="utf-8")
+    )
+    low_trust = next(
+        r["domain"]
+        for r in rows
+        if r["lin_trust"] == "low" and not r["mbfc_name"] and r["lin_pc1"] and float(r["lin_pc1"]) < 0.4
+    )
+    signals = [
+        s for s in source_signals(_article(outlet=low_trust)) if dict(s.data).get("rating_set") == "lin2023"
+    ]
     assert signals and signals[0].severity == "medium"
     assert "nur einer Bewertungsquelle" in signals[0].explanation
 
@@ -148,8 +163,20 @@ def test_shipped_tables_match_a_rebuild_from_shared_data(shared_data, tmp_path) 
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, str(root / "scripts" / "build_ratings.py"), "--shared", str(shared_data),
-                    "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "build_ratings.py"),
+            "--shared",
+            str(shared_data),
+            "--out",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
     shipped = resources.files("quellenlage") / "data" / "ratings"
     for name in ("ratings.csv", "aliases.csv", "euvsdisinfo_outlets.csv"):
-        assert (tmp_path / name).read_text(encoding="utf-8") == (shipped / name).read_text(encoding="utf-8"), name
+        assert (tmp_path / name).read_text(encoding="utf-8") == (shipped / name).read_text(
+            encoding="utf-8"
+        ), name

@@ -16,6 +16,7 @@ the origin's rating is reported first: the content is the origin's, the republis
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,7 +56,12 @@ MBFC_CREDIBILITY = {
 # Lin pc1 bands. Calibrated on the domains both sets rate with observed Lin scores
 # (scripts/build_ratings.py prints them): MBFC factual LOW/VERY LOW → mean pc1 0.241 (n=592),
 # HIGH/VERY HIGH → mean 0.818 (n=1,390). Re-run the build script after changing a band.
-LIN_BANDS = ((0.4, "high", "niedrig"), (0.6, "medium", "mäßig"), (0.75, "low", "mittel"), (1.01, "info", "hoch"))
+LIN_BANDS = (
+    (0.4, "high", "niedrig"),
+    (0.6, "medium", "mäßig"),
+    (0.75, "low", "mittel"),
+    (1.01, "info", "hoch"),
+)
 # EUvsDisinfo case counts: one case can be a single quoted article; five or more is a pattern.
 EUVS_HIGH_CASES = 5
 _SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3}
@@ -109,8 +115,10 @@ class OutletProfile:
     @property
     def rated(self) -> bool:
         """True when at least one set holds an observed rating (imputed Lin scores do not count)."""
-        return self.mbfc is not None and self.mbfc.factual in MBFC_FACTUAL or (
-            self.lin is not None and self.lin.trust != "imputed"
+        return (
+            self.mbfc is not None
+            and self.mbfc.factual in MBFC_FACTUAL
+            or (self.lin is not None and self.lin.trust != "imputed")
         )
 
 
@@ -143,15 +151,16 @@ class _Tables:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    path = resources.files("quellenlage") / "data" / "ratings" / name
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    text = (resources.files("quellenlage") / "data" / "ratings" / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
     ratings = {row["domain"]: row for row in _read_csv("ratings.csv")}
-    aliases = {row["name"]: row["domain"] for row in _read_csv("aliases.csv") if not row["name"].endswith("*")}
+    aliases = {
+        row["name"]: row["domain"] for row in _read_csv("aliases.csv") if not row["name"].endswith("*")
+    }
     euvs = {row["domain"]: row for row in _read_csv("euvsdisinfo_outlets.csv")}
     return _Tables(ratings, aliases, euvs)
 
@@ -242,9 +251,17 @@ def _mbfc_signal(profile: OutletProfile, name: str, role: str, spans: tuple[Span
     tail = f" (Glaubwürdigkeit insgesamt: {cred})" if cred else ""
     text = f"{lead}Media Bias/Fact Check bewertet die Faktentreue {ref} als {label}{tail}."
     kind = f"low_rated_{role}" if severity == "high" else f"{role}_rating"
-    data = (("role", role), ("outlet", profile.domain), ("rating_set", "mbfc"), ("factual", mbfc.factual),
-            ("credibility", mbfc.credibility), ("bias", mbfc.bias), ("country", mbfc.country),
-            ("mbfc_page", mbfc.name), ("url", mbfc.url))
+    data = (
+        ("role", role),
+        ("outlet", profile.domain),
+        ("rating_set", "mbfc"),
+        ("factual", mbfc.factual),
+        ("credibility", mbfc.credibility),
+        ("bias", mbfc.bias),
+        ("country", mbfc.country),
+        ("mbfc_page", mbfc.name),
+        ("url", mbfc.url),
+    )
     return Signal(kind, severity, text[0].upper() + text[1:], spans, "source", profile.domain, data)
 
 
@@ -263,8 +280,15 @@ def _lin_signal(profile: OutletProfile, name: str, role: str, spans: tuple[Span,
     subject = "der Quelle" if lead else f"von {name}"
     text = f"{lead}Lin et al. (2023) bewerten die Qualität {subject} mit {_fmt(lin.pc1)} von 1 als {label}, {basis}."
     kind = f"low_rated_{role}" if severity == "high" else f"{role}_rating"
-    data = (("role", role), ("outlet", profile.domain), ("rating_set", "lin2023"), ("pc1", f"{lin.pc1:.3f}"),
-            ("raters", str(lin.raters)), ("rater_families", "+".join(lin.rater_families)), ("trust", lin.trust))
+    data = (
+        ("role", role),
+        ("outlet", profile.domain),
+        ("rating_set", "lin2023"),
+        ("pc1", f"{lin.pc1:.3f}"),
+        ("raters", str(lin.raters)),
+        ("rater_families", "+".join(lin.rater_families)),
+        ("trust", lin.trust),
+    )
     return Signal(kind, severity, text[0].upper() + text[1:], spans, "source", profile.domain, data)
 
 
@@ -276,31 +300,49 @@ def _euvs_signal(profile: OutletProfile, name: str, role: str, spans: tuple[Span
     lead, _ = _lead(name, role)
     count = f"{rec.cases:,}".replace(",", ".")
     cases = "einem dokumentierten Fall" if rec.cases == 1 else f"{count} dokumentierten Fällen"
-    years = f"{rec.first_date[:4]}–{rec.last_date[:4]}" if rec.first_date[:4] != rec.last_date[:4] else rec.first_date[:4]
+    years = (
+        f"{rec.first_date[:4]}–{rec.last_date[:4]}"
+        if rec.first_date[:4] != rec.last_date[:4]
+        else rec.first_date[:4]
+    )
     obj = "die Domain" if lead else name
-    text = (f"{lead}die EU-Datenbank EUvsDisinfo führt {obj} in {cases} pro-kremlnaher Desinformation "
-            f"({years}).")
-    data = (("role", role), ("outlet", profile.domain), ("rating_set", "euvsdisinfo"), ("cases", str(rec.cases)),
-            ("case_ids", " ".join(rec.case_ids)))
-    return Signal(f"{role}_euvsdisinfo", severity, text[0].upper() + text[1:], spans, "source", profile.domain, data)
+    text = (
+        f"{lead}die EU-Datenbank EUvsDisinfo führt {obj} in {cases} pro-kremlnaher Desinformation ({years})."
+    )
+    data = (
+        ("role", role),
+        ("outlet", profile.domain),
+        ("rating_set", "euvsdisinfo"),
+        ("cases", str(rec.cases)),
+        ("case_ids", " ".join(rec.case_ids)),
+    )
+    return Signal(
+        f"{role}_euvsdisinfo", severity, text[0].upper() + text[1:], spans, "source", profile.domain, data
+    )
 
 
 def _unrated_signal(profile: OutletProfile, name: str, role: str, spans: tuple[Span, ...]) -> Signal:
     lead, _ = _lead(name, role)
     subject = "für die Quelle" if lead else f"für {name}"
     if profile.lin is not None and profile.lin.trust == "imputed":
-        text = (f"{lead}{subject} liegt keine beobachtete Bewertung vor; Lin et al. (2023) führen nur einen "
-                f"geschätzten Wert, der hier nicht verwendet wird.")
+        text = (
+            f"{lead}{subject} liegt keine beobachtete Bewertung vor; Lin et al. (2023) führen nur einen "
+            f"geschätzten Wert, der hier nicht verwendet wird."
+        )
     else:
         text = f"{lead}{subject} liegt keine Bewertung von Media Bias/Fact Check oder Lin et al. (2023) vor."
     data = (("role", role), ("outlet", profile.domain), ("matched_via", profile.matched_via))
-    return Signal(f"{role}_unrated", "info", text[0].upper() + text[1:], spans, "source", profile.domain, data)
+    return Signal(
+        f"{role}_unrated", "info", text[0].upper() + text[1:], spans, "source", profile.domain, data
+    )
 
 
 def _signals_for(query: str, role: str, spans: tuple[Span, ...]) -> list[Signal]:
     profile = outlet_profile(query)
     name = profile.domain if profile.matched_via != "none" else query.strip()
-    found = [s for s in (_mbfc_signal(profile, name, role, spans), _lin_signal(profile, name, role, spans)) if s]
+    found = [
+        s for s in (_mbfc_signal(profile, name, role, spans), _lin_signal(profile, name, role, spans)) if s
+    ]
     if not found:
         found.append(_unrated_signal(profile, name, role, spans))
     euvs = _euvs_signal(profile, name, role, spans)
@@ -320,11 +362,17 @@ def source_signals(article: Article) -> tuple[Signal, ...]:
         signals.extend(_signals_for(origin.outlet, "origin", spans))
     outlet = article.outlet or (article.url and normalise_domain(article.url)) or None
     if outlet is None:
-        signals.append(Signal(
-            "outlet_unrated", "info",
-            "Das veröffentlichende Medium ist nicht bekannt, daher ist keine Quellenbewertung möglich.",
-            (), "source", article.id, (("role", "outlet"),),
-        ))
+        signals.append(
+            Signal(
+                "outlet_unrated",
+                "info",
+                "Das veröffentlichende Medium ist nicht bekannt, daher ist keine Quellenbewertung möglich.",
+                (),
+                "source",
+                article.id,
+                (("role", "outlet"),),
+            )
+        )
     elif outlet_profile(outlet).domain not in seen:
         signals.extend(_signals_for(outlet, "outlet", ()))
     return tuple(signals)

@@ -1,0 +1,117 @@
+"""Content signals of one article and the reader-facing summary of all signals.
+
+- :func:`content_signals` runs every detector of :mod:`.content` and :mod:`.techniques` on a Reading.
+- :func:`stale_signal` is called by the comparison stage once it knows how old the events are.
+- :func:`summarise_signals` turns source and content signals into 1–5 German sentences for the
+  briefing's Quellenlage section, most severe first.
+
+Source signals (outlet ratings) live in :mod:`quellenlage.credibility`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from quellenlage.models import Reading, Signal
+
+from .content import (
+    all_caps,
+    anonymous_sources,
+    call_to_share,
+    cross_promotion,
+    exclamations,
+    headline_mismatch,
+    inserted_teasers,
+    loaded_language,
+    missing_metadata,
+    newness_spans,
+    stale_signal,
+    subjective_report,
+)
+from .techniques import technique_signals, techniques
+
+__all__ = [
+    "all_caps",
+    "anonymous_sources",
+    "call_to_share",
+    "content_signals",
+    "cross_promotion",
+    "exclamations",
+    "headline_mismatch",
+    "inserted_teasers",
+    "loaded_language",
+    "missing_metadata",
+    "newness_spans",
+    "stale_signal",
+    "subjective_report",
+    "summarise_signals",
+    "technique_signals",
+    "techniques",
+]
+
+SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1, "info": 0}
+MAX_SUMMARY_SENTENCES = 5
+NO_SIGNALS = "Für diesen Artikel wurden keine auffälligen Quellen- oder Stilmerkmale festgestellt."
+
+
+def content_signals(
+    reading: Reading, subjectivity: Callable[[str], float] | None = None
+) -> tuple[Signal, ...]:
+    """All content signals of one reading, in detector order.
+
+    ``subjectivity`` (sentence → P(subjective)) plugs in the trained subjectivity model; without it a
+    rule-based fallback decides which report sentences are evaluative.
+    """
+    return (
+        *call_to_share(reading),
+        *inserted_teasers(reading),
+        *cross_promotion(reading),
+        *loaded_language(reading),
+        *subjective_report(reading, subjectivity),
+        *anonymous_sources(reading),
+        *missing_metadata(reading.article),
+        *headline_mismatch(reading),
+        *exclamations(reading),
+        *all_caps(reading),
+        *technique_signals(reading),
+    )
+
+
+def _covered(signal: Signal, chosen: list[Signal]) -> bool:
+    """True when every span of ``signal`` lies within spans already reported by a chosen signal."""
+    if not signal.spans:
+        return False
+    taken = [s for c in chosen for s in c.spans]
+    return all(
+        any(t.article_id == s.article_id and t.start <= s.start and s.end <= t.end for t in taken)
+        for s in signal.spans
+    )
+
+
+def summarise_signals(signals: Iterable[Signal]) -> list[str]:
+    """1–5 German sentences for the reader, most severe first.
+
+    Order: severity, then source signals about an origin before the publishing outlet (the content is
+    the origin's), then source before article level. One sentence per kind; a technique signal whose
+    evidence another chosen signal already shows (Loaded_Language after loaded_language) is left out.
+    """
+    ordered = sorted(
+        enumerate(signals),
+        key=lambda item: (
+            -SEVERITY_RANK.get(item[1].severity, 0),
+            dict(item[1].data).get("role") != "origin",
+            item[1].level != "source",
+            item[0],
+        ),
+    )
+    chosen: list[Signal] = []
+    kinds: set[tuple[str, str]] = set()
+    for _, signal in ordered:
+        key = (signal.kind, signal.target)
+        if key in kinds or _covered(signal, chosen):
+            continue
+        kinds.add(key)
+        chosen.append(signal)
+        if len(chosen) == MAX_SUMMARY_SENTENCES:
+            break
+    return [s.explanation for s in chosen] or [NO_SIGNALS]

@@ -1,0 +1,240 @@
+"""Helpers shared by the content and technique detectors: data files, quotations, words, lemmas.
+
+Everything here is a pure function of its input; data files are read once (``lru_cache``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import simplemma
+
+from quellenlage.models import Reading, SectionRole, Span
+
+# Sections whose text the outlet presents as its own report. OPINION is labelled commentary and is
+# not held to report standards; TEASER, HEADER, SOURCE_LINE and DISCLAIMER get their own signals.
+REPORT_LIKE = frozenset(
+    {
+        SectionRole.REPORT,
+        SectionRole.BACKGROUND,
+        SectionRole.EXPLANATION,
+        SectionRole.ANALYSIS,
+        SectionRole.INFOBOX,
+    }
+)
+# Quotation pairs: German „…“ / „…”, guillemets both ways, English “…”, straight "…". A quote longer
+# than this many characters is more likely an unmatched mark than a quotation.
+QUOTE_MAX_CHARS = 600
+_Q = QUOTE_MAX_CHARS
+_QUOTE_PAIRS = re.compile(
+    rf"„[^„“”\"\n]{{1,{_Q}}}[“”\"]|»[^»«\n]{{1,{_Q}}}«|«[^»«\n]{{1,{_Q}}}»|“[^“”\n]{{1,{_Q}}}”|\"[^\"\n]{{1,{_Q}}}\""
+)
+_WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüßÀ-ÿ]+(?:-[0-9A-Za-zÄÖÜäöüßÀ-ÿ]+)*")
+_SENTENCE_FALLBACK = re.compile(r"[^.!?\n]+(?:[.!?]+[\"“”»«]?|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: int
+    end: int
+    text: str
+    lemma: str  # lowercased
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence to inspect: its span, the role of its section and its index (-1 without a Reading)."""
+
+    start: int
+    end: int
+    role: SectionRole
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class LexEntry:
+    forms: tuple[frozenset[str], ...]  # per word: accepted lemma/surface forms, lowercased
+    severity: str
+    category: str
+    pos: str
+    surface: str
+
+
+def _data_text(name: str) -> str:
+    return (resources.files("quellenlage") / "data" / "signals" / name).read_text(encoding="utf-8")
+
+
+@cache
+def load_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_data_text(name))
+    return data
+
+
+@cache
+def patterns(key: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in load_json("content_de.json")[key])
+
+
+@cache
+def word_set(key: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in load_json("content_de.json")[key])
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[LexEntry, ...]:
+    entries = []
+    for line in _data_text("loaded_language_de.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        surface, severity, category, pos = line.split("\t")
+        # The lemmatiser maps some adjectives to their verb ("schockierend" → "schockieren"), so the
+        # surface form is accepted as well.
+        forms = tuple(frozenset({w.lower(), lemma(w)}) for w in surface.split())
+        entries.append(LexEntry(forms, severity, category, pos, surface))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    return str(simplemma.lemmatize(word, lang="de")).lower()
+
+
+def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
+    end = len(text) if end is None else end
+    return [Word(m.start(), m.end(), m.group(), lemma(m.group())) for m in _WORD.finditer(text, start, end)]
+
+
+def quoted_regions(reading: Reading) -> tuple[tuple[int, int], ...]:
+    """Character ranges inside quotation marks (marks included) plus the reading's direct quotes."""
+    text = reading.article.text
+    regions = [(m.start(), m.end()) for m in _QUOTE_PAIRS.finditer(text)]
+    regions += [(q.span.start, q.span.end) for q in reading.quotes if q.kind == "direct"]
+    return tuple(sorted(regions))
+
+
+def inside(start: int, end: int, regions: Iterable[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in regions)
+
+
+def role_at(reading: Reading, offset: int) -> SectionRole:
+    section = reading.section_of(offset)
+    return section.role if section is not None else SectionRole.REPORT
+
+
+def units(reading: Reading) -> Iterator[Unit]:
+    """Sentences with their section role; a reading without sentences is split on end punctuation."""
+    if reading.sentences:
+        for sentence in reading.sentences:
+            section = (
+                reading.sections[sentence.section] if 0 <= sentence.section < len(reading.sections) else None
+            )
+            role = section.role if section is not None else role_at(reading, sentence.span.start)
+            yield Unit(sentence.span.start, sentence.span.end, role, sentence.index)
+        return
+    for m in _SENTENCE_FALLBACK.finditer(reading.article.text):
+        if m.group().strip():
+            yield Unit(m.start(), m.end(), role_at(reading, m.start()), -1)
+
+
+def merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge overlapping or touching character ranges."""
+    out: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(a, b) for a, b in out]
+
+
+def spans(reading: Reading, ranges: Iterable[tuple[int, int]]) -> tuple[Span, ...]:
+    return tuple(Span(reading.article.id, a, b) for a, b in merge(ranges))
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """A short quotation of evidence for an explanation: „…“."""
+    text = " ".join(text.split()).strip("()[] ")
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + " …"
+    return f"„{text}“"
+
+
+def examples(reading: Reading, found: Iterable[Span], n: int = 2) -> str:
+    """``„a“ und „b“`` from the first ``n`` distinct evidence texts."""
+    seen: list[str] = []
+    for span in found:
+        quoted = excerpt(span.text(reading.article.text))
+        if quoted not in seen:
+            seen.append(quoted)
+    seen = seen[:n]
+    return " und ".join(seen) if len(seen) <= 2 else ", ".join(seen[:-1]) + " und " + seen[-1]
+
+
+def regex_hits(
+    reading: Reading,
+    pats: Iterable[re.Pattern[str]],
+    roles: frozenset[SectionRole] | None,
+    quotes_ok: bool = False,
+) -> list[tuple[int, int]]:
+    """Pattern hits per sentence (``^`` is the sentence start), outside quotations unless ``quotes_ok``."""
+    text = reading.article.text
+    regions = quoted_regions(reading)
+    pats = tuple(pats)
+    hits = []
+    for unit in units(reading):
+        if roles is not None and unit.role not in roles:
+            continue
+        sentence = text[unit.start : unit.end]
+        for pat in pats:
+            for m in pat.finditer(sentence):
+                a, b = unit.start + m.start(), unit.start + m.end()
+                if a == b or (not quotes_ok and inside(a, b, regions)):
+                    continue
+                hits.append((a, b))
+    return hits
+
+
+_ADJ_ENDING = re.compile(r"(?:e|en|em|er|es)$")
+
+
+def _keys(word: Word) -> frozenset[str]:
+    """Forms a word can match: its lemma, its lowercase surface and, for inflected adjectives the
+    lemmatiser misses ("schockierenden"), the surface without the inflection ending."""
+    low = word.text.lower()
+    return frozenset({word.lemma, low, lemma(low), _ADJ_ENDING.sub("", low)})
+
+
+def lexicon_hits(
+    reading: Reading, categories: frozenset[str] | None = None, roles: frozenset[SectionRole] = REPORT_LIKE
+) -> list[tuple[int, int, LexEntry]]:
+    """Loaded-language lexicon hits on lemmas, outside quotations, in sections of the given roles.
+
+    An adjective hit is widened to the noun right after it ("dramatischen Eskalation").
+    """
+    text = reading.article.text
+    regions = quoted_regions(reading)
+    entries = [e for e in lexicon() if categories is None or e.category in categories]
+    hits = []
+    for unit in units(reading):
+        if unit.role not in roles:
+            continue
+        ws = words(text, unit.start, unit.end)
+        keys = [_keys(w) for w in ws]
+        for i in range(len(ws)):
+            for entry in entries:
+                n = len(entry.forms)
+                if i + n > len(ws) or not all(entry.forms[k] & keys[i + k] for k in range(n)):
+                    continue
+                start, end = ws[i].start, ws[i + n - 1].end
+                next_is_noun = i + n < len(ws) and ws[i + n].text[:1].isupper()
+                if entry.pos == "adj" and next_is_noun and not text[end : ws[i + n].start].strip():
+                    end = ws[i + n].end
+                if not inside(start, end, regions):
+                    hits.append((start, end, entry))
+    return hits
