@@ -294,8 +294,9 @@ class _Writer:
                 self.sentence(f"{len(conflicts)} Abweichungen zwischen den Quellen, etwa: {conflicts[0].explanation}",
                               [s for c in conflicts for s in c.spans])
             )
-        if self.a.timeline:
-            first, last = self.a.timeline[0], self.a.timeline[-1]
+        days = [e for e in self.a.timeline if e.precision == "day"]
+        if days:
+            first, last = days[0], days[-1]
             points.append(
                 self.sentence(f"Datierte Ereignisse: {_date(first.date)} bis {_date(last.date)}.",
                               list(first.spans) + list(last.spans))

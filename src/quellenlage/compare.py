@@ -215,9 +215,14 @@ def quote_variants(a: Claim, b: Claim) -> bool:
     """Whether the two claims quote one statement (identical or varied wording)."""
     return any(
         quote_overlap(qa.text, qb.text) >= QUOTE_VARIANT_MIN_OVERLAP and any(len(w) >= 5 for w in _words(qa.text))
-        for qa in a.quotes
-        for qb in b.quotes
+        for qa in _direct(a)
+        for qb in _direct(b)
     )
+
+
+def _direct(claim: Claim) -> tuple[Quote, ...]:
+    """Direct quotes only: indirect speech is paraphrase, and quoted terms are not statements."""
+    return tuple(q for q in claim.quotes if q.kind == "direct")
 
 
 def align(
@@ -245,7 +250,7 @@ def align(
     if len(factual) > 1:
         features = _Features(factual, {r.article.id: r for r in readings}, lookup, embedder)
         articles = np.array([c.article_id for c in factual])
-        quoting = np.array([bool(c.quotes) for c in factual])
+        quoting = np.array([bool(_direct(c)) for c in factual])
         candidates = np.argwhere(
             ((features.cos >= CANDIDATE_MIN_COS) | (quoting[:, None] & quoting[None, :]))
             & (articles[:, None] != articles[None, :])
@@ -323,8 +328,8 @@ def find_conflicts(
     for a, b in combinations(factual, 2):
         if a.article_id == b.article_id:
             continue
-        for qa in a.quotes:
-            for qb in b.quotes:
+        for qa in _direct(a):
+            for qb in _direct(b):
                 na, nb = _norm_quote(qa.text), _norm_quote(qb.text)
                 overlap = quote_overlap(qa.text, qb.text)
                 if overlap < QUOTE_VARIANT_MIN_OVERLAP:

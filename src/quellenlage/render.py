@@ -79,6 +79,8 @@ def _quotes(analysis: StoryAnalysis, names: dict[str, str], types: dict[str, Ent
         if not claim.is_factual:
             continue
         for quote in claim.quotes:
+            if quote.kind not in ("direct", "indirect"):
+                continue
             speaker_ref = quote.speaker_entity_id or claim.attributed_to
             speaker = names.get(speaker_ref, speaker_ref) if speaker_ref else None
             person = types.get(speaker_ref or "") is EntityType.PER

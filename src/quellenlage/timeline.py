@@ -28,6 +28,9 @@ STALE_MIN_GAP_DAYS = 14
 NEWNESS = re.compile(
     r"\b(?:jüngst\w*|aktuell\w*|neu|neue[nmrs]?|kürzlich|soeben|derzeit|heute|gerade|nun|jetzt)\b", re.IGNORECASE
 )
+# Date mentions that name the day themselves ("am 8. Januar 2026", "am 8. Januar"); weekday and
+# relative mentions ("am Donnerstag", "gestern") depend on the publication date.
+DATED_KINDS = ("absolute", "partial")
 _RELATIVE_DAYS = {"heute": 0, "gestern": 1, "vorgestern": 2}
 
 
@@ -91,7 +94,7 @@ def infer_windows(
         for a in claims:
             if a.article_id != article.id or not a.is_factual:
                 continue
-            for weekday_mention in (d for d in a.dates if d.weekday is not None and d.kind != "absolute"):
+            for weekday_mention in (d for d in a.dates if d.weekday is not None and d.kind not in DATED_KINDS):
                 for b in claims:
                     if b.article_id not in dated or not b.is_factual:
                         continue
@@ -103,7 +106,7 @@ def infer_windows(
                         continue
                     for mention in b.dates:
                         if (
-                            mention.kind == "absolute" and mention.value and mention.precision == "day"
+                            mention.kind in DATED_KINDS and mention.value and mention.precision == "day"
                             and mention.value.weekday() == weekday_mention.weekday
                         ):
                             anchors.append((mention.value, weekday_mention, mention))
@@ -184,7 +187,7 @@ def build_timeline(claims: Sequence[Claim], groups: Sequence[ClaimGroup], readin
                 home[3].append((claim, mention))
     events = []
     for date, _, _, items in buckets:
-        items.sort(key=lambda item: (item[1].kind != "absolute", item[0].article_id))
+        items.sort(key=lambda item: (item[1].kind not in DATED_KINDS, item[0].article_id))
         first_claim, first_mention = items[0]
         events.append(
             TimelineEvent(
@@ -193,7 +196,7 @@ def build_timeline(claims: Sequence[Claim], groups: Sequence[ClaimGroup], readin
                 first_claim.text,
                 tuple(dict.fromkeys(c.id for c, _ in items)),
                 tuple(m.span for _, m in items),
-                inferred=all(m.kind != "absolute" for _, m in items),
+                inferred=all(m.kind not in DATED_KINDS for _, m in items),
             )
         )
     return tuple(sorted(events, key=lambda e: (e.date, e.text)))
