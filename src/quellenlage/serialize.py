@@ -60,7 +60,7 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build ``cls`` from a dict made by :func:`to_dict`. Missing fields with defaults take the default."""
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__}: expected a dict, got {type(data).__name__}: {data!r:.80}")
-    hints = _field_hints(cls)
+    hints = _field_hints(cls)  # type: ignore[arg-type]  # classes are hashable; typeshed's type[T] is not
     unknown = set(data) - set(hints)
     if unknown:
         raise ValueError(

@@ -306,8 +306,10 @@ class Store:
 
     def count_articles(self, outlet: str | None = None) -> int:
         if outlet is None:
-            return self._one("SELECT count(*) FROM articles")[0]
-        return self._one("SELECT count(*) FROM articles WHERE outlet = ?", outlet)[0]
+            row = self._one("SELECT count(*) FROM articles")
+        else:
+            row = self._one("SELECT count(*) FROM articles WHERE outlet = ?", outlet)
+        return int(row[0]) if row else 0
 
     def search(
         self, query: str, limit: int = 20, offset: int = 0, outlet: str | None = None

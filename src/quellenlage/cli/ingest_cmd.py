@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -34,24 +34,18 @@ from ..serialize import to_dict
 from ..settings import Settings, load_settings
 from ..store import SNIPPET_MARK, Store
 
+if TYPE_CHECKING:
+    from ..ingest import IngestItem
+
 BATCH_SIZE = 500  # articles per write transaction; larger batches gained < 5 % on bench/ingest.py
 BATCH_SECONDS = 2.0  # a slow run still stores (and records) what it read at least this often
 LISTING_CAP = 50  # not-stored inputs listed in the text summary; --json lists all
 
 
-class IngestItem(Protocol):
-    """What :func:`quellenlage.ingest.iter_ingest` yields for each input."""
-
-    outcome: Outcome
-    article: Article | None
-    raw: bytes | None
-    raw_type: str
-
-
 def _iter_ingest(inputs: tuple[str, ...], settings: Settings) -> Iterator[IngestItem]:
     from ..ingest import iter_ingest  # imported on use: extraction pulls in trafilatura
 
-    return iter_ingest(list(inputs), settings, fetcher=None, stdin=click.get_binary_stream("stdin"))
+    return iter_ingest(list(inputs), settings, fetcher=None, stdin=sys.stdin.buffer)
 
 
 def store_items(store: Store, items: Iterable[IngestItem], run_id: str) -> Iterator[Outcome]:
@@ -89,8 +83,12 @@ def _batches(items: Iterable[IngestItem]) -> Iterator[list[IngestItem]]:
 
 
 def _flush(store: Store, batch: list[IngestItem], run_id: str) -> list[Outcome]:
-    ready = [i for i in batch if i.article is not None and i.outcome.status is OutcomeStatus.STORED]
-    changed = iter(store.put_articles((i.article, i.raw, i.raw_type) for i in ready))  # type: ignore[misc]
+    ready = [
+        (i.article, i.raw, i.raw_type)
+        for i in batch
+        if i.article is not None and i.outcome.status is OutcomeStatus.STORED
+    ]
+    changed = iter(store.put_articles(ready))
     outcomes = []
     for item in batch:
         outcome = item.outcome
@@ -235,7 +233,7 @@ def articles(
         _, store = _open(db, config)
         with store:
             if query is not None:
-                hits = store.search(query, limit, offset, outlet)
+                hits: list[tuple[Article, str | None]] = list(store.search(query, limit, offset, outlet))
                 total = None
             else:
                 hits = [(a, None) for a in store.iter_articles(limit, offset, outlet)]
@@ -305,7 +303,8 @@ def show(article_id: str, as_json: bool, raw: bool, db: str | None, config: str 
     if raw:
         if raw_bytes is None:
             raise click.ClickException(f"article {full_id} has no stored raw input; show it without --raw")
-        click.get_binary_stream("stdout").write(raw_bytes)
+        sys.stdout.buffer.write(raw_bytes)
+        sys.stdout.buffer.flush()
         return
     if as_json:
         history = [{"run_id": run, "at": at, **to_dict(o)} for run, at, o in outcomes]
