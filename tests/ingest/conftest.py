@@ -54,7 +54,7 @@ Response = tuple[int, dict[str, str], bytes] | Exception
 
 
 class FakeWeb:
-    """A MockTransport handler serving ``pages[host + path]``; records every request it sees."""
+    """A MockTransport handler serving ``pages[host + path]`` (query ignored); records every request."""
 
     def __init__(self, pages: dict[str, Response]) -> None:
         self.pages = pages
@@ -62,7 +62,7 @@ class FakeWeb:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        key = request.headers["host"] + request.url.raw_path.decode("ascii")
+        key = request.headers["host"] + request.url.path
         answer = self.pages.get(key, (404, {"content-type": "text/plain"}, b"not found"))
         if isinstance(answer, Exception):
             raise answer
