@@ -240,3 +240,20 @@ def test_real_ingest_of_only_bad_inputs_exits_one(tmp_path, db) -> None:
     outcomes = json.loads(result.output)["outcomes"]
     assert [o["input"] for o in outcomes] == [str(empty), str(tmp_path / "missing.txt")]
     assert all(o["status"] in ("skipped", "failed") and o["detail"] for o in outcomes)
+
+
+@real
+def test_real_ingest_reads_jsonl_from_stdin(db) -> None:
+    text = "Die Landesregierung hat am Dienstag neue Regeln für Schulen beschlossen. " * 8
+    lines = [
+        json.dumps(
+            {"url": "https://www.example.de/a", "title": "Schulen", "text": text, "date": "2021-03-04"}
+        ),
+        "kein json",
+    ]
+    result = CliRunner().invoke(cli, ["ingest", "-", "--db", db, "--json"], input="\n".join(lines).encode())
+    assert result.exit_code == 0, result.output
+    outcomes = json.loads(result.output)["outcomes"]
+    assert [o["status"] for o in outcomes] == ["stored", "failed"]
+    shown = json.loads(run("show", outcomes[0]["article_id"], "--db", db, "--json").output)
+    assert shown["article"]["published"] == "2021-03-04" and shown["raw_type"] == "application/jsonl"

@@ -315,6 +315,8 @@ def show(article_id: str, as_json: bool, raw: bool, db: str | None, config: str 
     console = Console(highlight=False)
     console.print(f"[bold]{escape(article.title or '(no title)')}[/bold]")
     meta = Table.grid(padding=(0, 2))
+    meta.add_column(no_wrap=True)
+    meta.add_column(overflow="fold")
     rows = [
         ("id", article.id),
         ("url", article.url or "–"),
@@ -338,8 +340,8 @@ def show(article_id: str, as_json: bool, raw: bool, db: str | None, config: str 
         for i, o in enumerate(article.origins)
     ] or [("origin", "none stated")]
     rows += [
-        (f"outcome {run}", f"{o.status.value} {o.reason} {o.input}".replace("  ", " "))
-        for run, _, o in outcomes
+        (f"outcome {at}", " ".join(filter(None, (o.status.value, o.reason, o.input, f"(run {run})"))))
+        for run, at, o in outcomes
     ]
     for key, value in rows:
         meta.add_row(f"[dim]{key}[/dim]", escape(value))
