@@ -63,17 +63,23 @@ def _months() -> dict[str, int]:
     return {k: int(v) for k, v in data_table("months.tsv").items()}
 
 
+@lru_cache(maxsize=1)
+def _weekday_pattern() -> re.Pattern[str]:
+    names = "|".join(data_table("weekdays.tsv"))
+    return re.compile(rf"^({names})(?:{'|'.join(_WEEKDAY_PARTS)})?$")
+
+
 def _weekday(text: str) -> int | None:
-    lowered = text.lower()
     if not text[:1].isupper():
         return None
-    weekdays = data_table("weekdays.tsv")
-    if lowered in weekdays:
-        return int(weekdays[lowered])
-    for name, number in weekdays.items():
-        if lowered.startswith(name) and lowered[len(name) :] in _WEEKDAY_PARTS:
-            return int(number)
-    return None
+    match = _weekday_pattern().match(text.lower())
+    return int(data_table("weekdays.tsv")[match.group(1)]) if match else None
+
+
+@lru_cache(maxsize=1)
+def _anchors() -> frozenset[str]:
+    """Lower-cased words that can anchor a date expression (besides digits and weekdays)."""
+    return frozenset({*_months(), *data_table("date_words.tsv"), *data_table("date_modifiers.tsv"), "vor"})
 
 
 def _count(text: str) -> int | None:
@@ -244,7 +250,8 @@ def _dates_in(article_id: str, text: str, tokens: tuple[Token, ...], reference) 
     low = [w.lower() for w in words]
     i = 0
     while i < len(tokens):
-        match = _match_at(words, low, i)
+        anchor = low[i][:1].isdigit() or low[i] in _anchors() or _weekday(words[i]) is not None
+        match = _match_at(words, low, i) if anchor else None
         if match is not None and (mention := _mention(article_id, text, tokens, match, reference)):
             found.append(mention)
             i = match.last + 1

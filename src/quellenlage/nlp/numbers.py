@@ -126,6 +126,12 @@ def _numbers_in(article_id: str, text: str, tokens: tuple[Token, ...]) -> list[N
     while i < len(tokens):
         tok = tokens[i]
         word = tok.text
+        lowered = word.lower()
+        if not (
+            word[:1].isdigit() or lowered in vague or lowered in _ARTICLE_ONE or _number_word().match(lowered)
+        ):
+            i += 1
+            continue
         if any(s <= tok.start < e for s, e in inside_dates):
             i += 1
             continue

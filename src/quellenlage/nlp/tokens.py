@@ -124,8 +124,14 @@ def _is_ordinal(words: list[tuple[int, int, str]], i: int) -> bool:
 
 def tokenize(text: str, start: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``start`` and a lemma for every token."""
+    from spacy.attrs import IDX, IS_SPACE, LENGTH
+
     doc = _tokenizer()(text)
-    words = [(t.idx, t.idx + len(t.text), t.text) for t in doc if not t.is_space]
+    words = [
+        (int(idx), int(idx + length), text[idx : idx + length])
+        for idx, length, space in doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
+        if not space
+    ]
     words = _split_number_period(words)
     present = {w for _, _, w in words if w[:1].isupper()}
     tokens = []

@@ -1,0 +1,101 @@
+"""Throughput of the reading layer on FANG-COVID articles; prints one JSON line.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/read.py [--limit 1000] [--core-only]
+
+Reads the first ``--limit`` articles of ../shared/data/reliability/fang-covid-train.jsonl.gz directly
+(gzip JSONL: id, url, date, source, label, title, text), pins the process to one core, warms the
+lazy models on one article, then times each stage of ``read()`` per article (CPU time, so that
+other load on the machine does not count). Reports
+tokens/s of the full ``read()`` and of the rule-based core (segment + numbers + dates), seconds per
+stage, and peak RSS. Goal for the rule-based core: ≥ 20k tokens/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"
+
+
+def _articles(path: Path, limit: int):  # type: ignore[no-untyped-def]
+    from quellenlage.models import Article
+
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if n >= limit:
+                return
+            row = json.loads(line)
+            published = dt.date.fromisoformat(row["date"][:10]) if row.get("date") else None
+            yield Article(id=row["id"], text=row["text"], url=row.get("url"), published=published)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--core-only", action="store_true", help="skip entities, quotes, descriptions")
+    args = parser.parse_args()
+    if not args.data.exists():
+        sys.exit(f"error: {args.data} not found; the benchmark needs ../shared/data")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    from quellenlage.nlp import find_dates, find_numbers, read, segment
+    from quellenlage.nlp.descriptions import find_descriptions
+    from quellenlage.nlp.entities import find_entities
+    from quellenlage.nlp.quotes import find_quotes
+
+    articles = list(_articles(args.data, args.limit))
+    warm = articles[0]
+    if not args.core_only:
+        read(warm)
+    segment(warm)
+
+    stages = {"segment": 0.0, "numbers": 0.0, "dates": 0.0}
+    if not args.core_only:
+        stages |= {"entities": 0.0, "quotes": 0.0, "descriptions": 0.0}
+    tokens = 0
+    for article in articles:
+        start = time.process_time()
+        _, sentences = segment(article)
+        stages["segment"] += time.process_time() - start
+        tokens += sum(len(s.tokens) for s in sentences)
+        timed = [("numbers", find_numbers, (article, sentences)), ("dates", find_dates, (article, sentences))]
+        if not args.core_only:
+            start = time.process_time()
+            entities = find_entities(article, sentences)
+            stages["entities"] += time.process_time() - start
+            timed += [
+                ("quotes", find_quotes, (article, sentences, entities)),
+                ("descriptions", find_descriptions, (article, sentences, entities)),
+            ]
+        for name, function, fargs in timed:
+            start = time.process_time()
+            function(*fargs)
+            stages[name] += time.process_time() - start
+
+    core = stages["segment"] + stages["numbers"] + stages["dates"]
+    result = {
+        "bench": "read",
+        "articles": len(articles),
+        "tokens": tokens,
+        "core_tokens_per_s": round(tokens / core) if core else None,
+        # read() is exactly these stages in sequence, so its rate is tokens over their summed time
+        "read_tokens_per_s": None if args.core_only else round(tokens / sum(stages.values())),
+        "stage_seconds": {k: round(v, 3) for k, v in stages.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
