@@ -255,5 +255,6 @@ def test_real_ingest_reads_jsonl_from_stdin(db) -> None:
     assert result.exit_code == 0, result.output
     outcomes = json.loads(result.output)["outcomes"]
     assert [o["status"] for o in outcomes] == ["stored", "failed"]
+    assert outcomes[0]["detail"] == ""  # "ready to store" was the reader's word, not the final one
     shown = json.loads(run("show", outcomes[0]["article_id"], "--db", db, "--json").output)
     assert shown["article"]["published"] == "2021-03-04" and shown["raw_type"] == "application/jsonl"
