@@ -174,8 +174,11 @@ def _fts_query(text: str) -> str:
 
 
 class Store:
-    """All persistent state. Open with :meth:`Store.open`; methods are safe to call from one thread
-    at a time (a lock serialises them when the web app shares a store between threads)."""
+    """All persistent state. Open with :meth:`Store.open`.
+
+    Write transactions are serialised by a lock, so threads may share one store (the ingest writer
+    thread, the web app); SQLite itself serialises use of the connection (``threadsafety == 3``).
+    """
 
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self._conn = conn
@@ -232,7 +235,8 @@ class Store:
                 try:
                     yield self._conn
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    if self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                        self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:  # locked, disk full, read-only file, …
