@@ -42,18 +42,27 @@ LOADED = ("Propaganda", "Lüge", "skandal", "dramatisch", "Hetze", "angeblich", 
 def _story():
     origin_at = TEXT_A.index("Quellen:")
     origin = Origin(
-        OriginKind.REPUBLISHED, "example.com", dt.date(2026, 2, 7), "Quellen: PublicDomain/example.com am 07.02.2026",
+        OriginKind.REPUBLISHED,
+        "example.com",
+        dt.date(2026, 2, 7),
+        "Quellen: PublicDomain/example.com am 07.02.2026",
         Span("a", origin_at, len(TEXT_A) - 1),
     )
     a = hand_reading(
-        "a", TEXT_A, entities={**PEOPLE, "Keir Starmer": (PER, ()), "Emmanuel Macron": (PER, ())},
-        published=dt.date(2026, 2, 8), origins=(origin,),
+        "a",
+        TEXT_A,
+        entities={**PEOPLE, "Keir Starmer": (PER, ()), "Emmanuel Macron": (PER, ())},
+        published=dt.date(2026, 2, 8),
+        origins=(origin,),
         roles=(("Quellen:", SectionRole.SOURCE_LINE),),
         dates=(("am 8. Januar", "absolute", dt.date(2026, 1, 8), "day", None),),
         descriptions=(("Maria Sacharowa", "die Sprecherin des Außenministeriums"),),
     )
     b = hand_reading(
-        "b", TEXT_B, entities=PEOPLE, outlet="OZD",
+        "b",
+        TEXT_B,
+        entities=PEOPLE,
+        outlet="OZD",
         roles=(("Erklärungen", SectionRole.EXPLANATION),),
         dates=(("am Donnerstag", "weekday", None, "day", 3), ("am Dienstag", "weekday", None, "day", 1)),
         descriptions=(("Maria Sacharowa", "die Sprecherin des Außenministeriums"),),
@@ -68,8 +77,16 @@ def briefing():
 
 def test_briefing_has_the_explainer_sections_in_order(briefing):
     keys = [s.key for s in briefing.sections]
-    assert keys == ["overview", "corroborated", "single_source", "conflicts", "timeline", "who_is", "sources",
-                    "infobox"]
+    assert keys == [
+        "overview",
+        "corroborated",
+        "single_source",
+        "conflicts",
+        "timeline",
+        "who_is",
+        "sources",
+        "infobox",
+    ]
     titles = {s.key: s.title for s in briefing.sections}
     assert titles["overview"] == "Überblick" and titles["who_is"] == "Wer ist Maria Sacharowa?"
     overview = briefing.sections[0]

@@ -53,7 +53,12 @@ def hand_reading(
     entities are found by name/alias, quotes are „…“ with the first person of the sentence as speaker,
     ``dates`` are ``(raw, kind, value, precision, weekday)``, ``descriptions`` are ``(entity, text)``."""
     article = Article(
-        id=article_id, text=text, outlet=outlet, published=published, origins=origins, title=title,
+        id=article_id,
+        text=text,
+        outlet=outlet,
+        published=published,
+        origins=origins,
+        title=title,
         language="de",
     )
     bounds = [(0, SectionRole.REPORT)]
@@ -97,19 +102,29 @@ def hand_reading(
         sentence = next(s for s in sentences if s.span.start <= m.start() < s.span.end)
         speaker = next(
             (
-                e for e in ents for mention in e.mentions
+                e
+                for e in ents
+                for mention in e.mentions
                 if e.type is EntityType.PER and sentence.span.start <= mention.span.start < sentence.span.end
             ),
             None,
         )
         quotes.append(
-            Quote(m.group(1), Span(article_id, m.start(1), m.end(1)), "direct",
-                  speaker.id if speaker else None, speaker.name if speaker else None, sentence=sentence.index)
+            Quote(
+                m.group(1),
+                Span(article_id, m.start(1), m.end(1)),
+                "direct",
+                speaker.id if speaker else None,
+                speaker.name if speaker else None,
+                sentence=sentence.index,
+            )
         )
     date_mentions = []
     for raw, kind, value, precision, weekday in dates:
         at = text.index(raw)
-        date_mentions.append(DateMention(Span(article_id, at, at + len(raw)), raw, kind, value, precision, weekday))
+        date_mentions.append(
+            DateMention(Span(article_id, at, at + len(raw)), raw, kind, value, precision, weekday)
+        )
     number_mentions = []
     for raw, value in numbers:
         at = text.index(raw)
@@ -118,10 +133,20 @@ def hand_reading(
     for name, desc in descriptions:
         at = text.index(desc)
         ent_id = "e:" + name.lower().replace(" ", "_")
-        descs.append(Description(ent_id, desc, Span(article_id, at, at + len(desc)), Span(article_id, at, at + len(desc))))
+        descs.append(
+            Description(
+                ent_id, desc, Span(article_id, at, at + len(desc)), Span(article_id, at, at + len(desc))
+            )
+        )
     return Reading(
-        article, sections, tuple(sentences), tuple(ents), tuple(quotes), tuple(descs),
-        tuple(number_mentions), tuple(date_mentions),
+        article,
+        sections,
+        tuple(sentences),
+        tuple(ents),
+        tuple(quotes),
+        tuple(descs),
+        tuple(number_mentions),
+        tuple(date_mentions),
     )
 
 
@@ -157,7 +182,7 @@ def test_claims_skip_headings_and_keep_offsets():
 def test_claims_section_role_decides_factuality(role, factual):
     text = "Der Bericht beginnt hier mit einem Satz.\nMarker: Die Armee hat 300 Soldaten verlegt.\n"
     reading = hand_reading("a", text, roles=(("Marker", role),), numbers=(("300", 300.0),))
-    claim = [c for c in extract_claims(reading) if "300" in c.text][0]
+    claim = next(c for c in extract_claims(reading) if "300" in c.text)
     assert claim.section_role is role
     assert claim.is_factual is factual
     assert claim.numbers[0].value == 300.0
@@ -181,7 +206,9 @@ def test_inline_teaser_is_split_off_and_not_factual():
 
 
 def test_inline_teaser_from_section_role_is_respected():
-    text = "Die Armee meldet neue Stellungen im Osten des Landes (Mehr dazu: ein anderer Artikel über etwas)\n"
+    text = (
+        "Die Armee meldet neue Stellungen im Osten des Landes (Mehr dazu: ein anderer Artikel über etwas)\n"
+    )
     at = text.index("(Mehr")
     base = hand_reading("a", text)
     sections = (
@@ -216,7 +243,9 @@ def test_quote_speaker_wins_attribution_for_all_clauses():
         "ausgesprochen worden; sie hätten weiterhin Gültigkeit und seien nicht verhandelbar, erklärte "
         "Maria Sacharowa am Donnerstag in Moskau vor Journalisten aus vielen Ländern.\n"
     )
-    reading = hand_reading("a", text, entities={"Maria Sacharowa": (PER, ("Sacharowa",)), "Moskau": (LOC, ())})
+    reading = hand_reading(
+        "a", text, entities={"Maria Sacharowa": (PER, ("Sacharowa",)), "Moskau": (LOC, ())}
+    )
     claims = extract_claims(reading)
     assert len(claims) == 2 and claims[0].id == "a:0.0"
     assert all(c.attributed_to == "e:maria_sacharowa" for c in claims)
@@ -239,7 +268,8 @@ def test_hedges(text, expected):
 def test_checkworthiness_orders_rich_above_thin_statements():
     rich = checkworthiness("Sacharowa erklärte am 8. Januar, 300 Soldaten seien Ziele.", 2, 1, 1, True)
     thin = checkworthiness("Das ist bemerkenswert.", 0, 0, 0, False)
-    assert rich > 0.7 > 0.3 > thin
+    assert rich > 0.7
+    assert thin < 0.3
 
 
 def test_konjunktiv_continuation_inherits_the_speaker():

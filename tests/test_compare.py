@@ -50,11 +50,17 @@ def test_copies_count_once():
     original = Article("a", BODY + " Kritiker bemängeln hohe Kosten.", outlet="original.de")
     copy = Article("b", "Teilen!\n" + BODY + " Kritiker bemängeln hohe Kosten.", outlet="copy.net")
     via_origin = Article(
-        "c", "Ein ganz anderer Text über dasselbe Thema mit eigenen Worten.", outlet="blog.de",
+        "c",
+        "Ein ganz anderer Text über dasselbe Thema mit eigenen Worten.",
+        outlet="blog.de",
         origins=(Origin(OriginKind.REPUBLISHED, "original.de"),),
     )
-    agency_1 = Article("d", "Text eins von der Agentur.", outlet="x.de", origins=(Origin(OriginKind.AGENCY, "dpa"),))
-    agency_2 = Article("e", "Text zwei der Agentur.", outlet="y.de", origins=(Origin(OriginKind.AGENCY, "dpa"),))
+    agency_1 = Article(
+        "d", "Text eins von der Agentur.", outlet="x.de", origins=(Origin(OriginKind.AGENCY, "dpa"),)
+    )
+    agency_2 = Article(
+        "e", "Text zwei der Agentur.", outlet="y.de", origins=(Origin(OriginKind.AGENCY, "dpa"),)
+    )
     independent = Article("f", "Eine eigene Recherche zu einem anderen Aspekt der Sache.", outlet="z.de")
     result = analyse_independence((original, copy, via_origin, agency_1, agency_2, independent))
     assert result.of("a").group == result.of("b").group == result.of("c").group
@@ -69,13 +75,15 @@ def test_paraphrases_across_outlets_are_corroborated_and_unrelated_stay_single()
         "a",
         "Die Regierung in Berlin hat ein Gesetz zur Förderung von Windkraft und Solaranlagen beschlossen.\n"
         "Im Hafen von Hamburg legte am Abend ein Kreuzfahrtschiff mit dreitausend Passagieren an.\n",
-        entities={"Berlin": (LOC, ()), "Hamburg": (LOC, ())}, outlet="one.de",
+        entities={"Berlin": (LOC, ()), "Hamburg": (LOC, ())},
+        outlet="one.de",
     )
     b = hand_reading(
         "b",
         "Berlin beschließt ein Gesetz, das den Ausbau von Solaranlagen und Windkraft fördern soll.\n"
         "Der Bundesrat wird sich erst im Herbst mit den Kosten der Bahnreform befassen.\n",
-        entities={"Berlin": (LOC, ())}, outlet="two.de",
+        entities={"Berlin": (LOC, ())},
+        outlet="two.de",
     )
     groups, conflicts, _ = _compare(a, b)
     law = _group_with(groups, "a:0")
@@ -86,7 +94,9 @@ def test_paraphrases_across_outlets_are_corroborated_and_unrelated_stay_single()
 
 
 def test_copies_agree_but_do_not_corroborate():
-    text = "Die Regierung in Berlin hat ein Gesetz zur Förderung von Windkraft und Solaranlagen beschlossen.\n"
+    text = (
+        "Die Regierung in Berlin hat ein Gesetz zur Förderung von Windkraft und Solaranlagen beschlossen.\n"
+    )
     a = hand_reading("a", text, entities={"Berlin": (LOC, ())}, outlet="one.de")
     b = hand_reading("b", "Teilen!\n" + text, entities={"Berlin": (LOC, ())}, outlet="two.de")
     groups, _, _ = _compare(a, b)
@@ -97,13 +107,17 @@ def test_copies_agree_but_do_not_corroborate():
 def test_different_statements_of_one_speaker_are_not_aligned():
     people = {"Wolodymyr Selenskyj": (PER, ())}
     a = hand_reading(
-        "a", "Der ukrainische Präsident Wolodymyr Selenskyj erklärte, die Dokumente zu den Garantien stünden "
-        "kurz vor dem Abschluss mit den USA.\n", entities=people,
+        "a",
+        "Der ukrainische Präsident Wolodymyr Selenskyj erklärte, die Dokumente zu den Garantien stünden "
+        "kurz vor dem Abschluss mit den USA.\n",
+        entities=people,
         descriptions=(("Wolodymyr Selenskyj", "Der ukrainische Präsident"),),
     )
     b = hand_reading(
-        "b", "Der ukrainische Präsident Wolodymyr Selenskyj erklärte am Mittwoch, er habe noch keine eindeutige "
-        "Antwort erhalten, wie sein Land bei einem erneuten Angriff geschützt würde.\n", entities=people,
+        "b",
+        "Der ukrainische Präsident Wolodymyr Selenskyj erklärte am Mittwoch, er habe noch keine eindeutige "
+        "Antwort erhalten, wie sein Land bei einem erneuten Angriff geschützt würde.\n",
+        entities=people,
         descriptions=(("Wolodymyr Selenskyj", "Der ukrainische Präsident"),),
     )
     groups, _, _ = _compare(a, b)
@@ -113,12 +127,15 @@ def test_different_statements_of_one_speaker_are_not_aligned():
 def test_quote_wording_conflict_keeps_the_group_corroborated():
     people = {"Maria Sacharowa": (PER, ("Sacharowa",)), "Ukraine": (LOC, ())}
     a = hand_reading(
-        "a", "Russland warnt, dass westliche Truppen in der Ukraine als „legitime Kampfziele“ betrachtet werden.\n",
+        "a",
+        "Russland warnt, dass westliche Truppen in der Ukraine als „legitime Kampfziele“ betrachtet werden.\n",
         entities=people,
     )
     b = hand_reading(
-        "b", "Ausländische Soldaten in der Ukraine würden als „legitime militärische Ziele“ betrachtet, erklärte "
-        "Maria Sacharowa in Moskau.\n", entities=people,
+        "b",
+        "Ausländische Soldaten in der Ukraine würden als „legitime militärische Ziele“ betrachtet, erklärte "
+        "Maria Sacharowa in Moskau.\n",
+        entities=people,
     )
     groups, conflicts, _ = _compare(a, b)
     group = _group_with(groups, "a:0")
@@ -126,23 +143,31 @@ def test_quote_wording_conflict_keeps_the_group_corroborated():
     assert group.attributed_to == "e:maria_sacharowa"
     (conflict,) = conflicts
     assert conflict.kind == "quote_wording"
-    assert "„legitime Kampfziele“" in conflict.explanation and "„legitime militärische Ziele“" in conflict.explanation
+    assert (
+        "„legitime Kampfziele“" in conflict.explanation
+        and "„legitime militärische Ziele“" in conflict.explanation
+    )
     assert "Maria Sacharowa" in conflict.explanation
     texts = {r.article.id: r.article.text for r in (a, b)}
     assert [texts[s.article_id][s.start : s.end] for s in conflict.spans] == [
-        "legitime Kampfziele", "legitime militärische Ziele",
+        "legitime Kampfziele",
+        "legitime militärische Ziele",
     ]
 
 
 def test_number_and_date_conflicts_mark_the_group_conflicting():
     a = hand_reading(
-        "a", "Bei dem Brand in der Fabrik in Lyon wurden am 3. März 12 Menschen verletzt, teilte die Feuerwehr mit.\n",
-        entities={"Lyon": (LOC, ())}, numbers=(("12", 12.0),),
+        "a",
+        "Bei dem Brand in der Fabrik in Lyon wurden am 3. März 12 Menschen verletzt, teilte die Feuerwehr mit.\n",
+        entities={"Lyon": (LOC, ())},
+        numbers=(("12", 12.0),),
         dates=(("am 3. März", "absolute", dt.date(2026, 3, 3), "day", None),),
     )
     b = hand_reading(
-        "b", "Beim Feuer in einer Fabrik in Lyon sind am 4. März 15 Menschen verletzt worden, so die Feuerwehr.\n",
-        entities={"Lyon": (LOC, ())}, numbers=(("15", 15.0),),
+        "b",
+        "Beim Feuer in einer Fabrik in Lyon sind am 4. März 15 Menschen verletzt worden, so die Feuerwehr.\n",
+        entities={"Lyon": (LOC, ())},
+        numbers=(("15", 15.0),),
         dates=(("am 4. März", "absolute", dt.date(2026, 3, 4), "day", None),),
     )
     groups, conflicts, _ = _compare(a, b)
@@ -155,8 +180,12 @@ def test_number_and_date_conflicts_mark_the_group_conflicting():
 
 def test_attribution_conflict_for_the_same_words():
     people = {"Anna Berg": (PER, ()), "Karl Stein": (PER, ())}
-    a = hand_reading("a", "Die Reform sei „ein historischer Fehler“, sagte Anna Berg im Parlament.\n", entities=people)
-    b = hand_reading("b", "Die Reform sei „ein historischer Fehler“, sagte Karl Stein im Parlament.\n", entities=people)
+    a = hand_reading(
+        "a", "Die Reform sei „ein historischer Fehler“, sagte Anna Berg im Parlament.\n", entities=people
+    )
+    b = hand_reading(
+        "b", "Die Reform sei „ein historischer Fehler“, sagte Karl Stein im Parlament.\n", entities=people
+    )
     _, conflicts, _ = _compare(a, b)
     assert [c.kind for c in conflicts] == ["attribution"]
     assert "Anna Berg" in conflicts[0].explanation and "Karl Stein" in conflicts[0].explanation
@@ -180,14 +209,18 @@ def _weekday_story(published_b=None):
     a = hand_reading(
         "a",
         "Die Warnung, die Maria Sacharowa am 8. Januar aussprach, ist eine Reaktion auf jüngst angekündigte Pläne.\n",
-        entities=people, published=dt.date(2026, 2, 8), outlet="one.net",
+        entities=people,
+        published=dt.date(2026, 2, 8),
+        outlet="one.net",
         dates=(("am 8. Januar", "absolute", dt.date(2026, 1, 8), "day", None),),
     )
     b = hand_reading(
         "b",
         "Ausländische Truppen wären legitime Ziele, erklärte Maria Sacharowa am Donnerstag in Moskau.\n"
         "Die Staaten hatten sich am Dienstag bei einem Gipfel in Paris auf Garantien verständigt.\n",
-        entities=people, outlet="two.de", published=published_b,
+        entities=people,
+        outlet="two.de",
+        published=published_b,
         dates=(("am Donnerstag", "weekday", None, "day", 3), ("am Dienstag", "weekday", None, "day", 1)),
     )
     return a, b
@@ -217,8 +250,10 @@ def test_staleness_needs_a_gap_and_wording_that_presents_events_as_new():
 
     claims = [c for r in (a, b) for c in extract_claims(r)]
     fresh = hand_reading(
-        "a", "Die Warnung, die Maria Sacharowa am 8. Januar aussprach, bezieht sich auf die Pläne vom Dezember.\n",
-        entities={"Maria Sacharowa": (PER, ())}, published=dt.date(2026, 2, 8),
+        "a",
+        "Die Warnung, die Maria Sacharowa am 8. Januar aussprach, bezieht sich auf die Pläne vom Dezember.\n",
+        entities={"Maria Sacharowa": (PER, ())},
+        published=dt.date(2026, 2, 8),
         dates=(("am 8. Januar", "absolute", dt.date(2026, 1, 8), "day", None),),
     )
     assert find_staleness([fresh.article], extract_claims(fresh), []) == ()

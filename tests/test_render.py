@@ -36,7 +36,9 @@ def briefing():
 
 
 def _schema():
-    return json.loads(resources.files("quellenlage").joinpath("schema/briefing.schema.json").read_text("utf-8"))
+    return json.loads(
+        resources.files("quellenlage").joinpath("schema/briefing.schema.json").read_text("utf-8")
+    )
 
 
 def test_json_validates_against_the_schema(briefing):

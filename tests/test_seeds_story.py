@@ -141,7 +141,9 @@ def test_every_briefing_sentence_is_grounded_in_real_text(analysis):
 
 def test_outputs_validate_and_render(analysis):
     briefing = build_briefing(analysis)
-    schema = json.loads(resources.files("quellenlage").joinpath("schema/briefing.schema.json").read_text("utf-8"))
+    schema = json.loads(
+        resources.files("quellenlage").joinpath("schema/briefing.schema.json").read_text("utf-8")
+    )
     value = json.loads(render(briefing, "json"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(value)
     articles = {a["label"]: a for a in value["story"]["articles"]}

@@ -29,7 +29,16 @@ CORROBORATED_MAX = 12
 TIMELINE_MAX = 12
 WHO_IS_MAX = 5
 INFOBOX_QUOTE_WORDS = 14
-HEDGE_NOTE = {"soll", "sollen", "angeblich", "möglicherweise", "offenbar", "mutmaßlich", "vermutlich", "potenziell"}
+HEDGE_NOTE = {
+    "soll",
+    "sollen",
+    "angeblich",
+    "möglicherweise",
+    "offenbar",
+    "mutmaßlich",
+    "vermutlich",
+    "potenziell",
+}
 
 
 ORIGIN_PHRASES = {
@@ -103,7 +112,9 @@ class _Writer:
         return f" (im Original eingeschränkt: „{found[0]}“)" if found else ""
 
     @staticmethod
-    def sentence(text: str, spans: list[Span] | tuple[Span, ...], claims: tuple[str, ...] = ()) -> BriefingSentence:
+    def sentence(
+        text: str, spans: list[Span] | tuple[Span, ...], claims: tuple[str, ...] = ()
+    ) -> BriefingSentence:
         unique = tuple(dict.fromkeys(spans))
         if not unique:
             raise StageError(f"briefing sentence without evidence: {text!r}", stage="briefing")
@@ -111,8 +122,14 @@ class _Writer:
 
     def corroborated(self) -> list[ClaimGroup]:
         groups = [g for g in self.a.comparison.groups if g.sources >= 2]
-        return sorted(groups, key=lambda g: (-g.sources, -self.claims[g.representative].checkworthy,
-                                             self.claims[g.representative].span.start))
+        return sorted(
+            groups,
+            key=lambda g: (
+                -g.sources,
+                -self.claims[g.representative].checkworthy,
+                self.claims[g.representative].span.start,
+            ),
+        )
 
     # -- sections ----------------------------------------------------------------------------
     def overview(self) -> BriefingSection:
@@ -135,7 +152,8 @@ class _Writer:
                 self.sentence(
                     f"{_join(self.group_sources(group))} berichten übereinstimmend{about}; "
                     f"in {self.a.label(claim.article_id)} heißt es: „{claim.text}“",
-                    [self.claims[c].span for c in group.claims], group.claims,
+                    [self.claims[c].span for c in group.claims],
+                    group.claims,
                 )
             )
         singles = [g for g in self.a.comparison.groups if g.sources < 2]
@@ -172,7 +190,8 @@ class _Writer:
                 self.sentence(
                     f"Von {group.sources} unabhängigen Quellen berichtet ({_join(self.group_sources(group))}){who}; "
                     f"in {self.a.label(claim.article_id)}: „{claim.text}“{self.hedge_note(claim)}{status}",
-                    [self.claims[c].span for c in group.claims], group.claims,
+                    [self.claims[c].span for c in group.claims],
+                    group.claims,
                 )
             )
         return BriefingSection("corroborated", "Was belegt ist", tuple(sentences))
@@ -185,8 +204,10 @@ class _Writer:
                 if group.sources >= 2 or article.id not in group.articles:
                     continue
                 claim = self.claims[group.representative]
-                floor = BACKGROUND_MIN_CHECKWORTHY if claim.section_role is SectionRole.BACKGROUND else (
-                    SINGLE_MIN_CHECKWORTHY
+                floor = (
+                    BACKGROUND_MIN_CHECKWORTHY
+                    if claim.section_role is SectionRole.BACKGROUND
+                    else (SINGLE_MIN_CHECKWORTHY)
                 )
                 if claim.checkworthy >= floor:
                     picked.append((group, claim))
@@ -195,7 +216,8 @@ class _Writer:
                 sentences.append(
                     self.sentence(
                         f"Nur {self.ref(article.id)}: „{claim.text}“{self.hedge_note(claim)}",
-                        [self.claims[c].span for c in group.claims], group.claims,
+                        [self.claims[c].span for c in group.claims],
+                        group.claims,
                     )
                 )
         return BriefingSection("single_source", "Was nur eine Quelle berichtet", tuple(sentences))
@@ -214,7 +236,8 @@ class _Writer:
             sentences.append(
                 self.sentence(
                     f"{when}{note}: „{_words(claim.text, 30)}“ ({labels})",
-                    list(event.spans) + [self.claims[c].span for c in event.claims], event.claims,
+                    list(event.spans) + [self.claims[c].span for c in event.claims],
+                    event.claims,
                 )
             )
         return BriefingSection("timeline", "Zeitleiste", tuple(sentences))
@@ -243,12 +266,17 @@ class _Writer:
             label = self.ref(article.id)
             window = self.a.window(article.id)
             if article.published:
-                sentences.append(self.sentence(f"{label}: veröffentlicht am {_date(article.published)}.",
-                                               [self.lead(article.id)]))
+                sentences.append(
+                    self.sentence(
+                        f"{label}: veröffentlicht am {_date(article.published)}.", [self.lead(article.id)]
+                    )
+                )
             elif window:
                 sentences.append(self.sentence(f"{label}: {window.basis}", window.spans))
             else:
-                sentences.append(self.sentence(f"{label}: ohne Veröffentlichungsdatum.", [self.lead(article.id)]))
+                sentences.append(
+                    self.sentence(f"{label}: ohne Veröffentlichungsdatum.", [self.lead(article.id)])
+                )
             if source.origin_outlet and article.origin:
                 span = article.origin.span or self.lead(article.id)
                 when = f" vom {_date(article.origin.date)}" if article.origin.date else ""
@@ -279,32 +307,42 @@ class _Writer:
             points.append(
                 self.sentence(
                     f"Von {group.sources} Quellen berichtet: „{_words(claim.text, INFOBOX_QUOTE_WORDS)}“",
-                    [self.claims[c].span for c in group.claims], group.claims,
+                    [self.claims[c].span for c in group.claims],
+                    group.claims,
                 )
             )
         singles = [g for g in self.a.comparison.groups if g.sources < 2]
         if singles:
             points.append(
-                self.sentence(f"{len(singles)} Angaben stammen nur aus einer Quelle.",
-                              [self.claims[g.representative].span for g in singles[:3]])
+                self.sentence(
+                    f"{len(singles)} Angaben stammen nur aus einer Quelle.",
+                    [self.claims[g.representative].span for g in singles[:3]],
+                )
             )
         conflicts = self.a.comparison.conflicts
         if conflicts:
             points.append(
-                self.sentence(f"{len(conflicts)} Abweichungen zwischen den Quellen, etwa: {conflicts[0].explanation}",
-                              [s for c in conflicts for s in c.spans])
+                self.sentence(
+                    f"{len(conflicts)} Abweichungen zwischen den Quellen, etwa: {conflicts[0].explanation}",
+                    [s for c in conflicts for s in c.spans],
+                )
             )
         days = [e for e in self.a.timeline if e.precision == "day"]
         if days:
             first, last = days[0], days[-1]
             points.append(
-                self.sentence(f"Datierte Ereignisse: {_date(first.date)} bis {_date(last.date)}.",
-                              list(first.spans) + list(last.spans))
+                self.sentence(
+                    f"Datierte Ereignisse: {_date(first.date)} bis {_date(last.date)}.",
+                    list(first.spans) + list(last.spans),
+                )
             )
         for item in self.a.staleness:
             points.append(
-                self.sentence(f"{self.ref(item.article_id)}: {item.gap_days} Tage zwischen Ereignis und "
-                              f"Veröffentlichung.", list(item.evidence) + list(item.newness[:1]))
+                self.sentence(
+                    f"{self.ref(item.article_id)}: {item.gap_days} Tage zwischen Ereignis und "
+                    f"Veröffentlichung.",
+                    list(item.evidence) + list(item.newness[:1]),
+                )
             )
         return BriefingSection("infobox", "Mini-Infobox", tuple(points[:5]))
 

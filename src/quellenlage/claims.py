@@ -33,18 +33,64 @@ NON_FACTUAL_ROLES = frozenset(
 
 # Hedging words (lower-cased surface forms) and Konjunktiv I forms that mark reported speech.
 HEDGE_WORDS = frozenset(
-    {"soll", "sollen", "laut", "angeblich", "potenziell", "möglicherweise", "offenbar", "mutmaßlich",
-     "vermutlich", "wohl", "zufolge", "scheinbar", "anscheinend", "könnte", "könnten"}
+    {
+        "soll",
+        "sollen",
+        "laut",
+        "angeblich",
+        "potenziell",
+        "möglicherweise",
+        "offenbar",
+        "mutmaßlich",
+        "vermutlich",
+        "wohl",
+        "zufolge",
+        "scheinbar",
+        "anscheinend",
+        "könnte",
+        "könnten",
+    }
 )
-KONJUNKTIV_I = frozenset({"sei", "seien", "habe", "werde", "könne", "müsse", "wolle", "solle", "dürfe", "gebe"})
+KONJUNKTIV_I = frozenset(
+    {"sei", "seien", "habe", "werde", "könne", "müsse", "wolle", "solle", "dürfe", "gebe"}
+)
 
 # Reporting verbs as lower-case stems; a token counts only when written lower-case (German verbs are
 # lower-case, nouns such as "Erklärung" are not) or when it starts the sentence.
 REPORTING_STEMS = (
-    "erklär", "sagt", "sagte", "betont", "warnt", "warnte", "mitgeteilt", "teilte", "bericht",
-    "verurteilt", "bekräftig", "argumentier", "behaupt", "kündigt", "fordert", "forderte", "droht",
-    "drohte", "bestätig", "dementier", "warf", "wirft", "meint", "schreibt", "schrieb", "erklärt",
-    "unterstrich", "unterstreicht", "bezeichnet", "räumte", "räumt", "sprach", "spricht",
+    "erklär",
+    "sagt",
+    "sagte",
+    "betont",
+    "warnt",
+    "warnte",
+    "mitgeteilt",
+    "teilte",
+    "bericht",
+    "verurteilt",
+    "bekräftig",
+    "argumentier",
+    "behaupt",
+    "kündigt",
+    "fordert",
+    "forderte",
+    "droht",
+    "drohte",
+    "bestätig",
+    "dementier",
+    "warf",
+    "wirft",
+    "meint",
+    "schreibt",
+    "schrieb",
+    "erklärt",
+    "unterstrich",
+    "unterstreicht",
+    "bezeichnet",
+    "räumte",
+    "räumt",
+    "sprach",
+    "spricht",
 )
 _ATTRIBUTION_PREFIX = re.compile(
     r"\b(?:laut|nach Angaben (?:von|des|der)|nach Aussage (?:von|des|der)|wie)\s+$", re.IGNORECASE
@@ -209,8 +255,10 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
             continue
         section = reading.sections[sentence.section] if sentence.section < len(reading.sections) else None
         base_role = section.role if section else SectionRole.REPORT
-        if section and section.heading_span and section.heading_span.start <= sentence.span.start < (
-            section.heading_span.end
+        if (
+            section
+            and section.heading_span
+            and section.heading_span.start <= sentence.span.start < (section.heading_span.end)
         ):
             continue
         segments = _segments(reading, sentence.span.start, sentence.span.end, base_role)
@@ -229,8 +277,11 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
             claim = _claim(reading, sentence.index, seg, sentence_attribution)
             previous = claims[-1] if claims else None
             if (
-                claim.attributed_to is None and "Konjunktiv I" in claim.hedges and previous is not None
-                and previous.attributed_to and previous.section_role is claim.section_role
+                claim.attributed_to is None
+                and "Konjunktiv I" in claim.hedges
+                and previous is not None
+                and previous.attributed_to
+                and previous.section_role is claim.section_role
                 and claim.sentence - previous.sentence <= 1
             ):
                 # Reported speech continued in Konjunktiv I belongs to the previous sentence's speaker.
@@ -251,9 +302,7 @@ def _claim(reading: Reading, sentence_index: int, seg: _Segment, sentence_attrib
     def inside(span: Span) -> bool:
         return start <= span.start and span.end <= end
 
-    entities = tuple(
-        entity.id for entity in reading.entities if any(inside(m.span) for m in entity.mentions)
-    )
+    entities = tuple(entity.id for entity in reading.entities if any(inside(m.span) for m in entity.mentions))
     numbers: tuple[NumberMention, ...] = tuple(n for n in reading.numbers if inside(n.span))
     dates: tuple[DateMention, ...] = tuple(d for d in reading.dates if inside(d.span))
     quotes = _quotes_in(reading, seg)
@@ -278,5 +327,7 @@ def _claim(reading: Reading, sentence_index: int, seg: _Segment, sentence_attrib
         quotes=quotes,
         attributed_to=attributed,
         hedges=hedges,
-        checkworthy=checkworthiness(claim_text, len(entities), len(numbers), len(dates), attributed is not None),
+        checkworthy=checkworthiness(
+            claim_text, len(entities), len(numbers), len(dates), attributed is not None
+        ),
     )

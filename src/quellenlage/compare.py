@@ -48,12 +48,13 @@ ENTITY_IDF_SATURATION = 4.0
 QUOTE_VARIANT_MIN_OVERLAP = 0.5
 STEM_LENGTH = 6
 
-STOPWORDS = frozenset(
-    "aber alle als also auch auf aus bei bis dann das dass dem den der des die dies diese dieser durch "
-    "ein eine einem einen einer eines für hat hatte haben ihre ihren im in ist mit nach nicht noch nur "
-    "oder sich sie sind so über um und uns von vor war wird werden wie zu zum zur seit sei seien "
-    "sowie sollen soll würde würden dabei damit jede jeder jedes einer sein seine seiner the and of".split()
-)
+_STOPWORD_TEXT = """
+aber alle als also auch auf aus bei bis dann das dass dem den der des die dies diese dieser
+durch ein eine einem einen einer eines für hat hatte haben ihre ihren im in ist mit nach nicht
+noch nur oder sich sie sind so über um und uns von vor war wird werden wie zu zum zur seit sei
+seien sowie sollen soll würde würden dabei damit jede jeder jedes sein seine seiner the and of
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -154,7 +155,11 @@ class _Features:
     """Pairwise evidence for a set of claims: embeddings, character n-gram tf-idf, entity idf."""
 
     def __init__(
-        self, claims: Sequence[Claim], readings: dict[str, Reading], lookup: _Lookup, embedder: Embedder | None
+        self,
+        claims: Sequence[Claim],
+        readings: dict[str, Reading],
+        lookup: _Lookup,
+        embedder: Embedder | None,
     ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -162,7 +167,9 @@ class _Features:
         self.lookup = lookup
         vectors = (embedder or default_embedder)(texts)
         self.cos = vectors @ vectors.T
-        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(texts)
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(
+            texts
+        )
         self.chars = tfidf
         self.entities = [{lookup.key(e) for e in c.entities} for c in claims]
         df: dict[str, int] = {}
@@ -198,7 +205,10 @@ def content_text(claim: Claim, reading: Reading | None) -> str:
             cuts += [(m.span.start, m.span.end) for m in entity.mentions]
     for description in reading.descriptions:
         if description.entity_id == speaker:
-            cuts += [(description.anchor.start, description.anchor.end), (description.span.start, description.span.end)]
+            cuts += [
+                (description.anchor.start, description.anchor.end),
+                (description.span.start, description.span.end),
+            ]
     for match in _WORD.finditer(claim.text):
         word = match.group()
         if word.islower() and word.startswith(REPORTING_STEMS):
@@ -214,7 +224,8 @@ def content_text(claim: Claim, reading: Reading | None) -> str:
 def quote_variants(a: Claim, b: Claim) -> bool:
     """Whether the two claims quote one statement (identical or varied wording)."""
     return any(
-        quote_overlap(qa.text, qb.text) >= QUOTE_VARIANT_MIN_OVERLAP and any(len(w) >= 5 for w in _words(qa.text))
+        quote_overlap(qa.text, qb.text) >= QUOTE_VARIANT_MIN_OVERLAP
+        and any(len(w) >= 5 for w in _words(qa.text))
         for qa in _direct(a)
         for qb in _direct(b)
     )
@@ -290,8 +301,13 @@ def _group(group_id: str, claims: list[Claim], independence: Independence, looku
     attributed = persons[0] if persons else (speakers[0] if speakers else None)
     representative = max(claims, key=lambda c: (c.attributed_to == attributed, c.checkworthy, -len(c.text)))
     return ClaimGroup(
-        group_id, tuple(c.id for c in claims), article_ids, sources,
-        "corroborated" if sources >= 2 else "single_source", representative.id, attributed,
+        group_id,
+        tuple(c.id for c in claims),
+        article_ids,
+        sources,
+        "corroborated" if sources >= 2 else "single_source",
+        representative.id,
+        attributed,
     )
 
 
@@ -316,7 +332,9 @@ def find_conflicts(
     conflicting_groups: set[str] = set()
     seen: set[tuple[str, frozenset[str]]] = set()
 
-    def add(kind: str, a: Claim, b: Claim, explanation: str, spans: tuple[Span, ...], key: frozenset[str]) -> None:
+    def add(
+        kind: str, a: Claim, b: Claim, explanation: str, spans: tuple[Span, ...], key: frozenset[str]
+    ) -> None:
         if (kind, key) in seen:
             return
         seen.add((kind, key))
@@ -336,22 +354,33 @@ def find_conflicts(
                     continue
                 sa = qa.speaker_entity_id or a.attributed_to
                 sb = qb.speaker_entity_id or b.attributed_to
-                if na == nb and lookup.is_person(sa) and lookup.is_person(sb) and lookup.key(sa) != lookup.key(sb):
+                if (
+                    na == nb
+                    and lookup.is_person(sa)
+                    and lookup.is_person(sb)
+                    and lookup.key(sa) != lookup.key(sb)
+                ):
                     add(
-                        "attribution", a, b,
+                        "attribution",
+                        a,
+                        b,
                         f"Dieselben Worte „{qa.text}“ werden in {labels[a.article_id]} "
                         f"{lookup.name(sa)} und in {labels[b.article_id]} {lookup.name(sb)} zugeschrieben.",
-                        (qa.span, qb.span), frozenset({na, lookup.key(sa), lookup.key(sb)}),
+                        (qa.span, qb.span),
+                        frozenset({na, lookup.key(sa), lookup.key(sb)}),
                     )
                 elif na != nb and _speakers_compatible(qa, qb, a, b, lookup):
                     candidates = (sa, sb, group_speaker.get(a.id), group_speaker.get(b.id))
                     speaker = next((lookup.name(s) for s in candidates if lookup.is_person(s)), "")
                     who = f"von {speaker} " if speaker else ""
                     add(
-                        "quote_wording", a, b,
+                        "quote_wording",
+                        a,
+                        b,
                         f"Die Äußerung {who}wird unterschiedlich zitiert: {labels[a.article_id]} schreibt "
                         f"„{qa.text}“, {labels[b.article_id]} „{qb.text}“.",
-                        (qa.span, qb.span), frozenset({na, nb}),
+                        (qa.span, qb.span),
+                        frozenset({na, nb}),
                     )
     # Numbers and dates: only within a group (the same proposition).
     for group in groups:
@@ -362,31 +391,44 @@ def find_conflicts(
             for na in a.numbers:
                 for nb in b.numbers:
                     if (
-                        na.value is not None and nb.value is not None and na.value != nb.value
-                        and na.kind == nb.kind and na.kind in ("cardinal", "percent", "money")
+                        na.value is not None
+                        and nb.value is not None
+                        and na.value != nb.value
+                        and na.kind == nb.kind
+                        and na.kind in ("cardinal", "percent", "money")
                         and (na.unit or "") == (nb.unit or "")
                     ):
                         add(
-                            "number", a, b,
+                            "number",
+                            a,
+                            b,
                             f"Für dieselbe Angabe nennt {labels[a.article_id]} „{na.raw}“, "
                             f"{labels[b.article_id]} dagegen „{nb.raw}“.",
-                            (na.span, nb.span), frozenset({a.id, b.id, na.raw, nb.raw}),
+                            (na.span, nb.span),
+                            frozenset({a.id, b.id, na.raw, nb.raw}),
                         )
             for da in a.dates:
                 for db in b.dates:
                     if (
-                        da.value and db.value and da.precision == db.precision == "day"
-                        and da.value != db.value and not (da.ambiguous or db.ambiguous)
+                        da.value
+                        and db.value
+                        and da.precision == db.precision == "day"
+                        and da.value != db.value
+                        and not (da.ambiguous or db.ambiguous)
                     ):
                         add(
-                            "date", a, b,
+                            "date",
+                            a,
+                            b,
                             f"Für dasselbe Ereignis nennt {labels[a.article_id]} den "
                             f"{da.value:%d.%m.%Y}, {labels[b.article_id]} den {db.value:%d.%m.%Y}.",
-                            (da.span, db.span), frozenset({a.id, b.id, str(da.value), str(db.value)}),
+                            (da.span, db.span),
+                            frozenset({a.id, b.id, str(da.value), str(db.value)}),
                         )
     updated = tuple(
         ClaimGroup(g.id, g.claims, g.articles, g.sources, "conflicting", g.representative, g.attributed_to)
-        if g.id in conflicting_groups else g
+        if g.id in conflicting_groups
+        else g
         for g in groups
     )
     return tuple(conflicts), updated

@@ -147,13 +147,23 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
     for i, j in combinations(range(n), 2):
         a, b = articles[i], articles[j]
         if (
-            a.origin and b.origin and a.origin.kind is OriginKind.AGENCY
-            and b.origin.kind is OriginKind.AGENCY and _same(a.origin.outlet, b.origin.outlet)
+            a.origin
+            and b.origin
+            and a.origin.kind is OriginKind.AGENCY
+            and b.origin.kind is OriginKind.AGENCY
+            and _same(a.origin.outlet, b.origin.outlet)
         ):
             union(i, j, "same agency")
-        elif any(_same(o.outlet, b.outlet) for o in a.origins) or any(_same(o.outlet, a.outlet) for o in b.origins):
+        elif any(_same(o.outlet, b.outlet) for o in a.origins) or any(
+            _same(o.outlet, a.outlet) for o in b.origins
+        ):
             union(i, j, "origin line")
-        elif a.origin and b.origin and a.origin.kind is not OriginKind.AGENCY and _same(a.origin.outlet, b.origin.outlet):
+        elif (
+            a.origin
+            and b.origin
+            and a.origin.kind is not OriginKind.AGENCY
+            and _same(a.origin.outlet, b.origin.outlet)
+        ):
             union(i, j, "same origin")
 
     labels = [label_for(i) for i in range(n)]
@@ -167,7 +177,9 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
             origin = None
         note = f"stammt ursprünglich von {origin}" if origin else None
         sources.append(
-            ArticleSource(article.id, labels[i], outlet_of(article, labels[i]), origin, note, f"S{find(i) + 1}")
+            ArticleSource(
+                article.id, labels[i], outlet_of(article, labels[i]), origin, note, f"S{find(i) + 1}"
+            )
         )
     groups = []
     for root, idx in sorted(members.items()):
@@ -175,7 +187,9 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
         outlet = origin_outlets[0] if origin_outlets else sources[idx[0]].outlet
         groups.append(
             SourceGroup(
-                f"S{root + 1}", outlet, tuple(articles[i].id for i in idx),
+                f"S{root + 1}",
+                outlet,
+                tuple(articles[i].id for i in idx),
                 reasons.get(root, "") if len(idx) > 1 else "",
             )
         )

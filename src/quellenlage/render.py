@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 from .briefing import Briefing, build_briefing
@@ -26,7 +27,9 @@ SNIPPET_CHARS = 240
 def render(briefing_or_analysis: Briefing | StoryAnalysis, fmt: str = "json") -> str:
     """Render a briefing (or an analysis, whose briefing is built first) as ``json``, ``md`` or ``html``."""
     briefing = (
-        briefing_or_analysis if isinstance(briefing_or_analysis, Briefing) else build_briefing(briefing_or_analysis)
+        briefing_or_analysis
+        if isinstance(briefing_or_analysis, Briefing)
+        else build_briefing(briefing_or_analysis)
     )
     if fmt == "json":
         return json.dumps(to_dict(briefing), ensure_ascii=False, indent=2)
@@ -63,17 +66,27 @@ class _Texts:
 
 def _date(mention: DateMention, texts: _Texts) -> dict[str, Any]:
     return {
-        "raw": mention.raw, "kind": mention.kind, "value": mention.value.isoformat() if mention.value else None,
-        "precision": mention.precision, "span": texts.span(mention.span),
+        "raw": mention.raw,
+        "kind": mention.kind,
+        "value": mention.value.isoformat() if mention.value else None,
+        "precision": mention.precision,
+        "span": texts.span(mention.span),
     }
 
 
 def _number(mention: NumberMention, texts: _Texts) -> dict[str, Any]:
-    return {"raw": mention.raw, "value": mention.value, "unit": mention.unit, "kind": mention.kind,
-            "span": texts.span(mention.span)}
+    return {
+        "raw": mention.raw,
+        "value": mention.value,
+        "unit": mention.unit,
+        "kind": mention.kind,
+        "span": texts.span(mention.span),
+    }
 
 
-def _quotes(analysis: StoryAnalysis, names: dict[str, str], types: dict[str, EntityType], texts: _Texts) -> list:
+def _quotes(
+    analysis: StoryAnalysis, names: dict[str, str], types: dict[str, EntityType], texts: _Texts
+) -> list:
     clusters: list[dict[str, Any]] = []
     for claim in analysis.story.claims:
         if not claim.is_factual:
@@ -84,11 +97,24 @@ def _quotes(analysis: StoryAnalysis, names: dict[str, str], types: dict[str, Ent
             speaker_ref = quote.speaker_entity_id or claim.attributed_to
             speaker = names.get(speaker_ref, speaker_ref) if speaker_ref else None
             person = types.get(speaker_ref or "") is EntityType.PER
-            home = next((c for c in clusters if quote_overlap(c["text"], quote.text) >= QUOTE_VARIANT_MIN_OVERLAP
-                         and (not person or not c["person"] or c["speaker"] == speaker)), None)
+            home = next(
+                (
+                    c
+                    for c in clusters
+                    if quote_overlap(c["text"], quote.text) >= QUOTE_VARIANT_MIN_OVERLAP
+                    and (not person or not c["person"] or c["speaker"] == speaker)
+                ),
+                None,
+            )
             if home is None:
-                home = {"speaker": speaker, "person": person, "text": quote.text, "spans": [], "variants": [],
-                        "articles": []}
+                home = {
+                    "speaker": speaker,
+                    "person": person,
+                    "text": quote.text,
+                    "spans": [],
+                    "variants": [],
+                    "articles": [],
+                }
                 clusters.append(home)
             elif person and not home["person"]:
                 home["speaker"], home["person"] = speaker, True
@@ -114,74 +140,133 @@ def to_dict(briefing: Briefing) -> dict[str, Any]:
         source = analysis.story.independence.of(article.id)
         window = analysis.window(article.id)
         origin = article.origin
-        articles.append({
-            "id": article.id, "label": source.label, "outlet": source.outlet, "url": article.url,
-            "title": article.title,
-            "published": article.published.isoformat() if article.published else None,
-            "published_inferred": (
-                {"start": window.start.isoformat(), "end": window.end.isoformat(), "basis": window.basis,
-                 "spans": texts.spans(window.spans)} if window else None
-            ),
-            "origin": (
-                {"kind": origin.kind.value, "outlet": origin.outlet,
-                 "date": origin.date.isoformat() if origin.date else None, "raw": origin.raw,
-                 "note": source.origin_note} if origin else None
-            ),
-            "independent_source": source.group,
-            "language": article.language,
-            "flags": sorted({s.kind for s in analysis.signals if s.target == article.id}),
-        })
+        articles.append(
+            {
+                "id": article.id,
+                "label": source.label,
+                "outlet": source.outlet,
+                "url": article.url,
+                "title": article.title,
+                "published": article.published.isoformat() if article.published else None,
+                "published_inferred": (
+                    {
+                        "start": window.start.isoformat(),
+                        "end": window.end.isoformat(),
+                        "basis": window.basis,
+                        "spans": texts.spans(window.spans),
+                    }
+                    if window
+                    else None
+                ),
+                "origin": (
+                    {
+                        "kind": origin.kind.value,
+                        "outlet": origin.outlet,
+                        "date": origin.date.isoformat() if origin.date else None,
+                        "raw": origin.raw,
+                        "note": source.origin_note,
+                    }
+                    if origin
+                    else None
+                ),
+                "independent_source": source.group,
+                "language": article.language,
+                "flags": sorted({s.kind for s in analysis.signals if s.target == article.id}),
+            }
+        )
 
     def claim_dict(claim: Claim) -> dict[str, Any]:
         group = group_of.get(claim.id)
         return {
-            "id": claim.id, "article_id": claim.article_id, "text": claim.text,
-            "status": group.status if group else "not_factual", "group": group.id if group else None,
-            "section_role": claim.section_role.value, "is_factual": claim.is_factual,
+            "id": claim.id,
+            "article_id": claim.article_id,
+            "text": claim.text,
+            "status": group.status if group else "not_factual",
+            "group": group.id if group else None,
+            "section_role": claim.section_role.value,
+            "is_factual": claim.is_factual,
             "articles": list(group.articles) if group else [claim.article_id],
             "spans": [texts.span(claim.span)],
             "entities": [names.get(e, e) for e in claim.entities],
             "dates": [_date(d, texts) for d in claim.dates],
             "numbers": [_number(n, texts) for n in claim.numbers],
-            "attributed_to": names.get(claim.attributed_to, claim.attributed_to) if claim.attributed_to else None,
-            "hedges": list(claim.hedges), "checkworthy": claim.checkworthy,
+            "attributed_to": names.get(claim.attributed_to, claim.attributed_to)
+            if claim.attributed_to
+            else None,
+            "hedges": list(claim.hedges),
+            "checkworthy": claim.checkworthy,
         }
 
     return {
         "story": {"title": analysis.title, "language": analysis.language, "articles": articles},
         "entities": [
-            {"id": e.id, "name": e.name, "type": e.type.value, "aliases": list(e.aliases), "articles": list(e.articles),
-             "descriptions": [{"text": d.text, "spans": texts.spans(d.spans)} for d in e.descriptions]}
+            {
+                "id": e.id,
+                "name": e.name,
+                "type": e.type.value,
+                "aliases": list(e.aliases),
+                "articles": list(e.articles),
+                "descriptions": [{"text": d.text, "spans": texts.spans(d.spans)} for d in e.descriptions],
+            }
             for e in analysis.entities
         ],
         "claims": [claim_dict(c) for c in analysis.story.claims],
         "groups": [
-            {"id": g.id, "status": g.status, "claims": list(g.claims), "articles": list(g.articles),
-             "sources": g.sources, "attributed_to": names.get(g.attributed_to, g.attributed_to) if g.attributed_to
-             else None}
+            {
+                "id": g.id,
+                "status": g.status,
+                "claims": list(g.claims),
+                "articles": list(g.articles),
+                "sources": g.sources,
+                "attributed_to": names.get(g.attributed_to, g.attributed_to) if g.attributed_to else None,
+            }
             for g in analysis.comparison.groups
         ],
         "quotes": _quotes(analysis, names, types, texts),
         "conflicts": [
-            {"kind": c.kind, "claims": list(c.claims), "explanation": c.explanation, "spans": texts.spans(c.spans)}
+            {
+                "kind": c.kind,
+                "claims": list(c.claims),
+                "explanation": c.explanation,
+                "spans": texts.spans(c.spans),
+            }
             for c in analysis.comparison.conflicts
         ],
         "timeline": [
-            {"date": e.date.isoformat(), "precision": e.precision, "text": e.text, "claims": list(e.claims),
-             "inferred": e.inferred, "spans": texts.spans(e.spans)}
+            {
+                "date": e.date.isoformat(),
+                "precision": e.precision,
+                "text": e.text,
+                "claims": list(e.claims),
+                "inferred": e.inferred,
+                "spans": texts.spans(e.spans),
+            }
             for e in analysis.timeline
         ],
         "signals": [
-            {"kind": s.kind, "severity": s.severity, "explanation": s.explanation, "level": s.level,
-             "target": s.target, "spans": texts.spans(s.spans), "data": dict(s.data)}
+            {
+                "kind": s.kind,
+                "severity": s.severity,
+                "explanation": s.explanation,
+                "level": s.level,
+                "target": s.target,
+                "spans": texts.spans(s.spans),
+                "data": dict(s.data),
+            }
             for s in analysis.signals
         ],
         "briefing": {
-            "title": briefing.title, "language": briefing.language,
+            "title": briefing.title,
+            "language": briefing.language,
             "sections": [
-                {"key": s.key, "title": s.title,
-                 "sentences": [{"text": b.text, "spans": texts.spans(b.spans), "claims": list(b.claims)}
-                               for b in s.sentences]}
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "sentences": [
+                        {"text": b.text, "spans": texts.spans(b.spans), "claims": list(b.claims)}
+                        for b in s.sentences
+                    ],
+                }
                 for s in briefing.sections
             ],
         },
@@ -200,8 +285,11 @@ def to_markdown(briefing: Briefing) -> str:
     lines = [f"# {briefing.title}", ""]
     for section in briefing.sections:
         lines += [f"## {section.title}", ""]
-        bullet = "- " if section.key in ("corroborated", "single_source", "conflicts", "timeline", "sources",
-                                         "infobox") else ""
+        bullet = (
+            "- "
+            if section.key in ("corroborated", "single_source", "conflicts", "timeline", "sources", "infobox")
+            else ""
+        )
         for sentence in section.sentences:
             refs = []
             for span in sentence.spans:
@@ -226,8 +314,10 @@ def to_markdown(briefing: Briefing) -> str:
     for ref, span in sorted(cited.items(), key=lambda item: (item[1].article_id, item[1].start)):
         reading = texts.readings[span.article_id]
         sentence = reading.sentence_at(span.start)
-        passage = texts.texts[span.article_id][sentence.span.start : sentence.span.end] if sentence else (
-            texts.texts[span.article_id][span.start : span.end]
+        passage = (
+            texts.texts[span.article_id][sentence.span.start : sentence.span.end]
+            if sentence
+            else (texts.texts[span.article_id][span.start : span.end])
         )
         lines.append(f"- [{ref}] {_snippet(passage)}")
     return "\n".join(lines) + "\n"
@@ -251,7 +341,7 @@ def _segments(text: str, spans: list[Span], label: str) -> list[dict[str, Any]]:
         if anchor not in anchors.setdefault(span.start, []):
             anchors[span.start].append(anchor)
     out = []
-    for a, b in zip(points, points[1:]):
+    for a, b in pairwise(points):
         covered = any(s.start <= a and b <= s.end for s in spans)
         out.append({"text": text[a:b], "mark": covered, "anchors": anchors.get(a, [])})
     return out
@@ -269,16 +359,27 @@ def to_html(briefing: Briefing) -> str:
             refs = []
             for span in sentence.spans:
                 used.setdefault(span.article_id, []).append(span)
-                refs.append({"label": texts.ref(span),
-                             "href": f"#{analysis.label(span.article_id)}-{span.start}-{span.end}"})
+                refs.append(
+                    {
+                        "label": texts.ref(span),
+                        "href": f"#{analysis.label(span.article_id)}-{span.start}-{span.end}",
+                    }
+                )
             sentences.append({"text": sentence.text, "refs": refs})
         sections.append({"title": section.title, "key": section.key, "sentences": sentences})
     articles = []
     for article in analysis.story.articles:
         source = analysis.story.independence.of(article.id)
-        articles.append({
-            "label": source.label, "outlet": source.outlet, "url": article.url, "origin": source.origin_note,
-            "published": f"{article.published:%d.%m.%Y}" if article.published else None,
-            "segments": _segments(article.text, used.get(article.id, []), source.label),
-        })
-    return _template().render(title=briefing.title, lang=briefing.language, sections=sections, articles=articles)
+        articles.append(
+            {
+                "label": source.label,
+                "outlet": source.outlet,
+                "url": article.url,
+                "origin": source.origin_note,
+                "published": f"{article.published:%d.%m.%Y}" if article.published else None,
+                "segments": _segments(article.text, used.get(article.id, []), source.label),
+            }
+        )
+    return _template().render(
+        title=briefing.title, lang=briefing.language, sections=sections, articles=articles
+    )

@@ -120,8 +120,10 @@ def build_story(
     windows = infer_windows(articles, claims, groups, readings)
     if windows:
         by_article = {w.article_id: w for w in windows}
-        readings = tuple(resolve_with_window(r, by_article[r.article.id]) if r.article.id in by_article else r
-                         for r in readings)
+        readings = tuple(
+            resolve_with_window(r, by_article[r.article.id]) if r.article.id in by_article else r
+            for r in readings
+        )
         reread = _claims(readings)
         if [c.id for c in reread] != [c.id for c in claims]:
             raise StageError("re-resolving dates changed the claims of the story", stage="story")
@@ -192,8 +194,17 @@ def story_entities(readings: Sequence[Reading], claims: Sequence[Claim] = ()) ->
             forms = [entity.name.lower(), *(a.lower() for a in entity.aliases)]
             key = next((alias_of[f] for f in forms if f in alias_of), entity.name.lower())
             item = merged.setdefault(
-                key, {"id": entity.id, "name": entity.name, "type": entity.type, "aliases": {}, "articles": {},
-                      "mentions": 0, "descriptions": {}, "ids": set()},
+                key,
+                {
+                    "id": entity.id,
+                    "name": entity.name,
+                    "type": entity.type,
+                    "aliases": {},
+                    "articles": {},
+                    "mentions": 0,
+                    "descriptions": {},
+                    "ids": set(),
+                },
             )
             if len(entity.name) > len(item["name"]):
                 item["name"] = entity.name
@@ -210,7 +221,9 @@ def story_entities(readings: Sequence[Reading], claims: Sequence[Claim] = ()) ->
         if key is None:
             return
         norm = " ".join(text.split()).strip(" ,.;").lower()
-        entry = merged[key]["descriptions"].setdefault(norm, {"text": " ".join(text.split()).strip(" ,;"), "spans": []})
+        entry = merged[key]["descriptions"].setdefault(
+            norm, {"text": " ".join(text.split()).strip(" ,;"), "spans": []}
+        )
         if span not in entry["spans"]:
             entry["spans"].append(span)
 
@@ -230,10 +243,19 @@ def story_entities(readings: Sequence[Reading], claims: Sequence[Claim] = ()) ->
     entities = []
     for key, item in merged.items():
         aliases = tuple(a for a in item["aliases"] if a != item["name"])
-        descriptions = tuple(EntityDescription(d["text"], tuple(d["spans"])) for d in item["descriptions"].values())
+        descriptions = tuple(
+            EntityDescription(d["text"], tuple(d["spans"])) for d in item["descriptions"].values()
+        )
         entities.append(
-            StoryEntity(item["id"], item["name"], item["type"], aliases, tuple(item["articles"]), item["mentions"],
-                        descriptions)
+            StoryEntity(
+                item["id"],
+                item["name"],
+                item["type"],
+                aliases,
+                tuple(item["articles"]),
+                item["mentions"],
+                descriptions,
+            )
         )
     entities.sort(key=lambda e: (-len(e.articles), -e.mentions, e.name))
     return tuple(entities)

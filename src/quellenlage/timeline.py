@@ -26,7 +26,8 @@ WINDOW_DAYS = 6
 # seed 000 (31 days) against same-week reporting (0-6 days); re-run tests/test_compare.py.
 STALE_MIN_GAP_DAYS = 14
 NEWNESS = re.compile(
-    r"\b(?:jüngst\w*|aktuell\w*|neu|neue[nmrs]?|kürzlich|soeben|derzeit|heute|gerade|nun|jetzt)\b", re.IGNORECASE
+    r"\b(?:jüngst\w*|aktuell\w*|neu|neue[nmrs]?|kürzlich|soeben|derzeit|heute|gerade|nun|jetzt)\b",
+    re.IGNORECASE,
 )
 # Date mentions that name the day themselves ("am 8. Januar 2026", "am 8. Januar"); weekday and
 # relative mentions ("am Donnerstag", "gestern") depend on the publication date.
@@ -94,7 +95,9 @@ def infer_windows(
         for a in claims:
             if a.article_id != article.id or not a.is_factual:
                 continue
-            for weekday_mention in (d for d in a.dates if d.weekday is not None and d.kind not in DATED_KINDS):
+            for weekday_mention in (
+                d for d in a.dates if d.weekday is not None and d.kind not in DATED_KINDS
+            ):
                 for b in claims:
                     if b.article_id not in dated or not b.is_factual:
                         continue
@@ -106,7 +109,9 @@ def infer_windows(
                         continue
                     for mention in b.dates:
                         if (
-                            mention.kind in DATED_KINDS and mention.value and mention.precision == "day"
+                            mention.kind in DATED_KINDS
+                            and mention.value
+                            and mention.precision == "day"
                             and mention.value.weekday() == weekday_mention.weekday
                         ):
                             anchors.append((mention.value, weekday_mention, mention))
@@ -160,9 +165,9 @@ def resolve_with_window(reading: Reading, window: PublicationWindow) -> Reading:
     return replace(reading, dates=resolved)
 
 
-def build_timeline(claims: Sequence[Claim], groups: Sequence[ClaimGroup], readings: Sequence[Reading]) -> tuple[
-    TimelineEvent, ...
-]:
+def build_timeline(
+    claims: Sequence[Claim], groups: Sequence[ClaimGroup], readings: Sequence[Reading]
+) -> tuple[TimelineEvent, ...]:
     """Events with resolved day/month dates, ordered by date: one per claim group and date, and
     events of one date that name the same person are merged."""
     person_ids = {e.id for r in readings for e in r.entities if e.type is EntityType.PER}
@@ -177,7 +182,8 @@ def build_timeline(claims: Sequence[Claim], groups: Sequence[ClaimGroup], readin
                 if mention.value is None or mention.precision not in ("day", "month"):
                     continue
                 home = next(
-                    (b for b in buckets if b[0] == mention.value and (group.id in b[1] or persons & b[2])), None
+                    (b for b in buckets if b[0] == mention.value and (group.id in b[1] or persons & b[2])),
+                    None,
                 )
                 if home is None:
                     home = (mention.value, set(), set(), [])
@@ -248,7 +254,9 @@ def staleness_signal(article: Article, staleness: Staleness) -> Signal:
         except TypeError:  # a different signature than agreed: fall back to our own wording
             pass
     words = ", ".join(
-        dict.fromkeys(f"„{article.text[s.start:s.end]}“" for s in staleness.newness if s.article_id == article.id)
+        dict.fromkeys(
+            f"„{article.text[s.start : s.end]}“" for s in staleness.newness if s.article_id == article.id
+        )
     )
     return Signal(
         kind="stale",
