@@ -41,6 +41,23 @@ MIN_TAG_RATIO = 0.6  # single tokens: tagged occurrences / all occurrences
 # tagged at least 5 times and in >= 80 % of occurrences (checked by eye on a sample of 60).
 KNOWN_TAG_RATIO = 0.8
 KNOWN_MIN_COUNT = 5
+# English function words that open film and band titles tagged PER in WikiANN ("The Beatles").
+NOT_FIRST_NAMES = {
+    "The",
+    "New",
+    "Los",
+    "Las",
+    "San",
+    "Santa",
+    "Sankt",
+    "St",
+    "Le",
+    "La",
+    "El",
+    "Der",
+    "Die",
+    "Das",
+}
 
 
 def _dictionary_word(word: str) -> bool:
@@ -150,9 +167,13 @@ def main(data: Path) -> None:
                 seen.add(surface)
                 out.write(f"{surface}\t{kind}\t{n}\n")
     names = sorted(
-        f for f, n in first.items()
-        if n >= 2 and inside[f] / max(occurrences[f], n) >= MIN_TAG_RATIO and len(f) > 1
-    )  # fmt: skip
+        f
+        for f, n in first.items()
+        if n >= 2
+        and inside[f] / max(occurrences[f], n) >= MIN_TAG_RATIO
+        and len(f) > 1
+        and f not in NOT_FIRST_NAMES
+    )
     (OUT / "first_names.txt").write_text(
         "# built by scripts/build_gazetteer.py: first tokens of PER names in ship-ok training data\n"
         + "\n".join(names)

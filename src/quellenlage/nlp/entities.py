@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from quellenlage.models import Article, Entity, EntityType, Mention, Sentence, Span
-from quellenlage.nlp.gazetteer import NOUN_SUFFIXES, gazetteer, is_common_word, is_place_noun, is_role
+from quellenlage.nlp.gazetteer import (
+    NOUN_SUFFIXES,
+    gazetteer,
+    is_common_word,
+    is_derived_noun,
+    is_place_noun,
+    is_role,
+)
 
 WORD = re.compile(r"\w+(?:[-'’.&]\w+)*\.?|[^\w\s]", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\d\.)\s+(?=[\"„»(A-ZÄÖÜ])|\n+(?![a-zäöüß])")
@@ -50,6 +57,23 @@ COMPANY_SUFFIXES = {"AG", "GmbH", "SE", "KG", "e.V.", "Inc.", "Ltd.", "mbH", "KG
 ORG_HEADS = ("ministerium", "ministeriums")
 # Slavic surname endings: a single unknown capitalised word with one of these is a person.
 PER_ENDINGS = ("owa", "ewa", "owna", "ski", "skyj", "enko", "witsch", "ow", "ew")
+# English words that start capitalised titles ("The Lost Boys"): never part of a guessed person name.
+FOREIGN_FUNCTION_WORDS = {
+    "The",
+    "A",
+    "An",
+    "Of",
+    "And",
+    "By",
+    "In",
+    "On",
+    "For",
+    "To",
+    "Me",
+    "My",
+    "With",
+    "New",
+}
 NOT_ACRONYMS = {"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PS", "US"}
 
 
@@ -145,14 +169,18 @@ class RuleRecognizer:
             match = None  # "beim Gießen": a nominalised verb, not the city
         if match is not None:
             j, kind = match
-            if kind is EntityType.PER or toks[i].text in g.first_names:
-                return self._extend_name(toks, j), EntityType.PER
+            if kind is EntityType.PER:
+                return self._extend_name(toks, j, after_first_name=tok.text in g.first_names), kind
             return j, kind
         if is_role(tok.text):
             return None  # the name after a role noun starts its own mention (see _after_role)
-        if self._after_role(toks, i) or tok.text in g.first_names:
-            j = self._extend_name(toks, i + 1, after_first_name=tok.text in g.first_names)
-            if j > i + 1 or _unknown(tok) or tok.text in g.first_names and not _next_cap(toks, i):
+        first_name = tok.text in g.first_names
+        # after a role, a known word that is no derived noun may start the name ("Emmanuel")
+        name_like = _unknown(tok) or not is_derived_noun(tok.text) and _surname_like(tok.text)
+        if first_name or self._after_role(toks, i) and name_like:
+            j = self._extend_name(toks, i + 1, after_first_name=first_name)
+            alone = first_name and not _next_cap(toks, i) and (i > 0 or tok.text.lower() not in g.lexicon)
+            if j > i + 1 or _unknown(tok) or alone:
                 return j, EntityType.PER
         if i > 0 and is_place_noun(toks[i - 1].text) and _unknown(tok):
             j = i + 1
@@ -174,9 +202,14 @@ class RuleRecognizer:
             j += 1
         if j < len(toks) and toks[j].text in COMPANY_SUFFIXES and j > i:
             return j + 1, EntityType.ORG
-        if _unknown(tok):
+        if _unknown(tok) and tok.text not in FOREIGN_FUNCTION_WORDS:
             j = i + 1
-            while j < len(toks) and j - i < 4 and _unknown(toks[j]):
+            while (
+                j < len(toks)
+                and j - i < 4
+                and _unknown(toks[j])
+                and toks[j].text not in FOREIGN_FUNCTION_WORDS
+            ):
                 j += 1
             if j - i >= 2:
                 return j, EntityType.PER

@@ -109,8 +109,18 @@ def is_common_word(word: str) -> bool:
 
 
 def _common(word: str, depth: int) -> bool:
+    return _known(word) or is_derived_noun(word, depth)
+
+
+@lru_cache(maxsize=65536)
+def is_derived_noun(word: str, depth: int = 0) -> bool:
+    """An ordinary noun by its form: a noun suffix, a hyphen compound, or a known head + modifier.
+
+    Unlike :func:`is_common_word` this ignores dictionaries that also list given names, so
+    "Flüchtlingslager" is a derived noun while "Emmanuel" is not.
+    """
     lower = word.lower()
-    if _known(word) or lower.endswith(NOUN_SUFFIXES):
+    if lower.endswith(NOUN_SUFFIXES):
         return True
     if "-" in word:
         return _common(word.rsplit("-", 1)[1].capitalize(), depth)
