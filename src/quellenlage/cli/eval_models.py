@@ -1,0 +1,55 @@
+"""``quellenlage eval subjectivity`` and ``quellenlage eval reliability``: one JSON line each."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).")
+def subjectivity(data: Path) -> None:
+    """Score the shipped subjectivity model on a labelled TSV."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from ..subjectivity import SubjectivityModel, read_tsv
+
+    sentences, labels = read_tsv(data)
+    model = SubjectivityModel.load()
+    model.predict_proba(["Warmlaufen."])  # load the encoder before timing
+    started = time.perf_counter()
+    predicted = model.predict_proba(sentences) >= model.threshold
+    seconds = time.perf_counter() - started
+    click.echo(json.dumps({
+        "task": "subjectivity",
+        "data": data.name,
+        "n": len(labels),
+        "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+        "subj_f1": round(float(f1_score(labels, predicted)), 4),
+        "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+        "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
+    }))
+
+
+@click.command()
+@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="FANG-COVID style JSONL(.gz): id, url, date, source, label (real/fake), title, text.")
+@click.option("--limit", type=int, default=None, help="Read only the first N articles.")
+@click.option("--sample", type=int, default=None,
+              help="Evaluate a sample of about N articles, stratified by publisher.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option("--verbose", is_flag=True, help="Log progress per fold to stderr.")
+def reliability(data: Path, limit: int | None, sample: int | None, seed: int, verbose: bool) -> None:
+    """Leave-one-publisher-out evaluation of the reliability score and the TF-IDF baseline."""
+    from ..train.reliability import lopo, read_jsonl, stratified_sample
+
+    records = read_jsonl(data, limit=limit)
+    if sample is not None:
+        records = stratified_sample(records, sample, seed=seed)
+    log = (lambda message: click.echo(message, err=True)) if verbose else (lambda message: None)
+    result = lopo(records, log=log)
+    click.echo(json.dumps({"task": "reliability", "data": data.name, **result}, ensure_ascii=False))

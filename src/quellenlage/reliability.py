@@ -1,0 +1,274 @@
+"""Article reliability score from the text alone, with reasons that point into the text.
+
+``score_article(article)`` returns P(unreliable) in ``[0, 1]`` and the reasons that moved it most.
+The score is one logistic regression over two kinds of columns, so every contribution is exact
+and additive on the log-odds scale:
+
+- word 1–2-gram TF-IDF of the *neutralised* title and text (letters only, lowercased), and
+- the interpretable style features of :mod:`quellenlage.features`, standardised.
+
+It is then Platt-calibrated on out-of-fold scores from publisher-grouped cross-validation.
+
+Only title and text are used — never the URL, the outlet or the dataset label. Before the text
+model sees an article, :func:`clean_lines` removes what identifies a publisher rather than the
+content: URLs and e-mail addresses, the names of the training publishers, bylines (``Von …``),
+source/photo lines, bracketed teasers, typography (quote and dash styles, whitespace layout), and
+any line that repeats across many training articles (newsletter banners, donation and book ads,
+disclaimers) — see :func:`boilerplate_keys`.
+
+Shipped files (``models/reliability/``, see its MODEL_CARD.md): ``weights.npz`` (numpy arrays, no
+pickle), ``vocabulary.txt.gz`` (one n-gram a line), ``boilerplate.txt.gz`` (line keys) and
+``meta.json``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+from .errors import ModelError
+from .features import FEATURE_NAMES, FEATURES, count_vector, features_from_counts, matches
+from .models import Article, Span
+
+MODEL_DIR = Path(__file__).parent / "models" / "reliability"
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # letters only: numbers and dates are features, not tokens
+MAX_REASONS = 8
+MAX_SPANS = 5
+
+_URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:de|com|net|org|news|tv|info|eu|ru)\b\S*",
+                  re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+# The eight FANG-COVID publishers and their self-mentions; the model must not learn who wrote a text.
+_PUBLISHERS = re.compile(
+    r"tagesspiegel|ZEIT ONLINE|Zeit Online|DIE ZEIT|\bZEIT\b|\bRT\s?(?:DE|Deutsch|deutsch|DE\.?)\b|"
+    r"\bRT\b|journalistenwatch|jouwatch|contra[- ]?magazin|\bCM\b|pravda[- ]?tv|rubikon|politikstube",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^\s*(?:von|by)\s+[\w.\- ]{2,60}$|^\s*\(?\w{0,10}/?dpa/?\w{0,10}\)?\s*$", re.IGNORECASE)
+_SOURCE_LINE = re.compile(
+    r"^\s*(?:quelle|quellen|foto|fotos|bild|bilder|titelbild|beitragsbild|copyright|©|mehr zum thema|"
+    r"lesen sie auch|auch interessant|weiterlesen|redaktioneller hinweis)\b.{0,300}$",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"^\s*\[.*\]\s*$")
+_QUOTES = re.compile(r"[„“”\"«»‚‘’']")
+_DASHES = re.compile(r"[–—―‒]")
+_SPACE = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\ufeff]")
+
+
+def normalise_line(line: str) -> str:
+    """Neutralise typography and publisher self-mentions in one line of text."""
+    line = _INVISIBLE.sub("", line)
+    line = _URL.sub(" ", line)
+    line = _EMAIL.sub(" ", line)
+    line = _PUBLISHERS.sub(" ", line)
+    line = _QUOTES.sub('"', line)
+    line = _DASHES.sub("-", line)
+    return _SPACE.sub(" ", line).strip()
+
+
+def line_key(line: str) -> str:
+    """The key under which a (normalised) line counts as repeated boilerplate."""
+    return line.lower()[:50]
+
+
+def clean_lines(title: str | None, text: str) -> list[str]:
+    """Title and text as normalised lines, without bylines, source lines and bracketed teasers."""
+    out = []
+    for raw in [title or "", *text.split("\n")]:
+        if _BRACKETED.match(raw) or _BYLINE.match(raw) or _SOURCE_LINE.match(raw):
+            continue
+        line = normalise_line(raw)
+        if len(line) > 1:
+            out.append(line)
+    return out
+
+
+def boilerplate_keys(documents: Iterable[list[str]], min_documents: int = 5) -> set[str]:
+    """Keys of lines that occur in at least ``min_documents`` documents (banners, ads, disclaimers).
+
+    ``min_documents=5``: in FANG-COVID, real article lines almost never repeat verbatim in five
+    articles, while newsletter banners and book ads repeat hundreds of times. Computed on training
+    documents only; re-run ``quellenlage eval reliability`` after changing it.
+    """
+    counts: dict[str, int] = {}
+    for lines in documents:
+        for key in {line_key(line) for line in lines}:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, n in counts.items() if n >= min_documents}
+
+
+def model_text(lines: Sequence[str], boilerplate: set[str] | frozenset[str]) -> str:
+    return "\n".join(line for line in lines if line_key(line) not in boilerplate)
+
+
+def make_vectorizer(vocabulary: dict[str, int] | None = None, max_features: int | None = None,
+                    min_df: int = 1) -> CountVectorizer:
+    return CountVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
+                           vocabulary=vocabulary, max_features=max_features, min_df=min_df,
+                           dtype=np.float32)
+
+
+def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF × IDF, rows L2-normalised (as sklearn's TfidfVectorizer with sublinear_tf)."""
+    x = counts.astype(np.float32).tocsr(copy=True)
+    x.data = 1.0 + np.log(x.data)
+    x = x @ sparse.diags(idf.astype(np.float32))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1))).ravel()
+    return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ x
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason for the score: a German sentence, its log-odds contribution, its evidence."""
+
+    text: str
+    weight: float  # contribution to the log-odds of "unreliable"; > 0 raises the score
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityResult:
+    score: float  # calibrated P(unreliable), 0..1
+    reasons: tuple[Reason, ...]
+    threshold: float = 0.5  # chosen on training folds; score >= threshold reads as "unreliable"
+
+
+@dataclass(frozen=True)
+class ReliabilityModel:
+    """Fitted weights: TF-IDF columns first, then standardised features; Platt calibration on top."""
+
+    vocabulary: tuple[str, ...]
+    idf: np.ndarray
+    coef: np.ndarray  # (len(vocabulary) + len(FEATURE_NAMES),)
+    intercept: float
+    feature_mean: np.ndarray
+    feature_scale: np.ndarray
+    platt: tuple[float, float]  # P = sigmoid(a * logit + b)
+    threshold: float
+    boilerplate: frozenset[str]
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls, directory: Path = MODEL_DIR) -> ReliabilityModel:
+        """Load the shipped model once per process."""
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            with gzip.open(directory / "vocabulary.txt.gz", "rt", encoding="utf-8") as handle:
+                vocabulary = tuple(handle.read().split("\n"))
+            with gzip.open(directory / "boilerplate.txt.gz", "rt", encoding="utf-8") as handle:
+                boilerplate = frozenset(handle.read().split("\n"))
+            with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+                return cls(vocabulary=vocabulary, idf=arrays["idf"], coef=arrays["coef"],
+                           intercept=float(meta["intercept"]), feature_mean=arrays["feature_mean"],
+                           feature_scale=arrays["feature_scale"], platt=tuple(meta["platt"]),
+                           threshold=float(meta["threshold"]), boilerplate=boilerplate)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(
+                f"the reliability model in {directory} is missing or unreadable ({exc}); "
+                "retrain it with `python -m quellenlage.train.reliability`"
+            ) from exc
+
+    def save(self, directory: Path, info: dict[str, object]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        with gzip.open(directory / "vocabulary.txt.gz", "wt", encoding="utf-8", mtime=0) as handle:
+            handle.write("\n".join(self.vocabulary))
+        with gzip.open(directory / "boilerplate.txt.gz", "wt", encoding="utf-8", mtime=0) as handle:
+            handle.write("\n".join(sorted(self.boilerplate)))
+        np.savez_compressed(directory / "weights.npz", idf=self.idf.astype(np.float32),
+                            coef=self.coef.astype(np.float32), feature_mean=self.feature_mean,
+                            feature_scale=self.feature_scale)
+        meta = {"intercept": self.intercept, "platt": list(self.platt), "threshold": self.threshold,
+                "features": list(FEATURE_NAMES), **info}
+        (directory / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+
+    @property
+    def _vectorizer(self) -> CountVectorizer:
+        return _vectorizer_for(self.vocabulary)
+
+    def design(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Model columns for cleaned texts (output of :func:`model_text`)."""
+        counts = self._vectorizer.transform(texts)
+        feats = features_from_counts(np.vstack([count_vector(t) for t in texts]))
+        z = (feats - self.feature_mean) / self.feature_scale
+        return sparse.hstack([tfidf(counts, self.idf), sparse.csr_matrix(z)]).tocsr()
+
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * logits + b)))
+
+    def score_texts(self, titles: Sequence[str | None], texts: Sequence[str]) -> np.ndarray:
+        cleaned = [model_text(clean_lines(t, x), self.boilerplate) for t, x in zip(titles, texts)]
+        return self.calibrate(self.design(cleaned) @ self.coef + self.intercept)
+
+    def score_article(self, article: Article) -> ReliabilityResult:
+        cleaned = model_text(clean_lines(article.title, article.text), self.boilerplate)
+        row = self.design([cleaned])
+        contributions = row.multiply(self.coef.reshape(1, -1)).tocsr()
+        score = float(self.calibrate(np.array([contributions.sum() + self.intercept]))[0])
+        reasons = _feature_reasons(self, article, row, contributions) + _ngram_reasons(
+            self, article, contributions)
+        reasons.sort(key=lambda r: -abs(r.weight))
+        return ReliabilityResult(score=score, reasons=tuple(reasons[:MAX_REASONS]),
+                                 threshold=self.threshold)
+
+
+@lru_cache(maxsize=2)
+def _vectorizer_for(vocabulary: tuple[str, ...]) -> CountVectorizer:
+    return make_vectorizer(vocabulary={term: i for i, term in enumerate(vocabulary)})
+
+
+def _spans(article: Article, ranges: Iterable[tuple[int, int]]) -> tuple[Span, ...]:
+    return tuple(Span(article.id, a, b) for a, b in list(ranges)[:MAX_SPANS])
+
+
+def _feature_reasons(model: ReliabilityModel, article: Article, row: sparse.csr_matrix,
+                     contributions: sparse.csr_matrix) -> list[Reason]:
+    offset = len(model.vocabulary)
+    dense = contributions[:, offset:].toarray().ravel()
+    z = row[:, offset:].toarray().ravel()
+    reasons = []
+    for feature, weight, value in zip(FEATURES, dense, z):
+        if abs(weight) < 0.05:  # below this a feature moves the odds by less than 5 %
+            continue
+        side = feature.high if value > 0 else feature.low
+        direction = "spricht eher für" if weight > 0 else "spricht eher gegen"
+        text = f"{side} Das {direction} einen unzuverlässigen Text."
+        reasons.append(Reason(text, float(weight), _spans(article, matches(feature, article.text))))
+    return reasons
+
+
+def _ngram_reasons(model: ReliabilityModel, article: Article, contributions: sparse.csr_matrix,
+                   top: int = 5) -> list[Reason]:
+    row = contributions[:, : len(model.vocabulary)].tocoo()
+    order = np.argsort(-np.abs(row.data))[: top * 3]
+    reasons = []
+    for k in order:
+        term, weight = model.vocabulary[row.col[k]], float(row.data[k])
+        words = term.split()
+        pattern = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+        found = [m.span() for m in pattern.finditer(article.text)]
+        if not found:  # only in the title, or split across a removed line
+            continue
+        kind = "unzuverlässig" if weight > 0 else "zuverlässig"
+        text = f"Die Wortwahl \u201e{term}\u201c ist typisch für Texte aus als {kind} eingestuften Quellen."
+        reasons.append(Reason(text, weight, _spans(article, found)))
+        if len(reasons) == top:
+            break
+    return reasons
+
+
+def score_article(article: Article) -> ReliabilityResult:
+    """Calibrated P(unreliable) of one article from its title and text, with reasons."""
+    return ReliabilityModel.load().score_article(article)

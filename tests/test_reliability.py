@@ -1,0 +1,169 @@
+"""Article reliability: leakage removal, fold hygiene, explained scores with valid spans, eval command."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import sparse
+
+from quellenlage.cli import cli
+from quellenlage.features import FEATURE_NAMES, text_features
+from quellenlage.models import Article
+from quellenlage.reliability import ReliabilityModel, boilerplate_keys, clean_lines, score_article
+from quellenlage.train.reliability import inner_folds, lopo, select_columns
+
+SHRILL = Article(
+    id="a1",
+    title="Die Wahrheit über die Corona-Diktatur!",
+    text=(
+        "Teilen Sie diesen Artikel, bevor er gelöscht wird! Die Lügenpresse verschweigt euch die "
+        "Wahrheit. Wer glaubt noch diesem Regime? Die Mainstreammedien betreiben Propaganda und "
+        "Panikmache!!! Wacht endlich auf, wir lassen uns das nicht mehr gefallen!\n"
+        "Die Eliten wollen den Impfzwang, das ist ein SKANDAL."
+    ),
+)
+SOBER = Article(
+    id="a2",
+    title="Bundesregierung verlängert Maßnahmen",
+    text=(
+        "Berlin. Die Bundesregierung hat die Corona-Maßnahmen bis zum 14. März verlängert. Das teilte "
+        "Regierungssprecher Steffen Seibert am Mittwoch mit. Laut Robert Koch-Institut lag die "
+        "Sieben-Tage-Inzidenz zuletzt bei 62,4. \u201eWir müssen vorsichtig bleiben\u201c, sagte "
+        "Kanzlerin Angela Merkel nach den Beratungen mit den Ministerpräsidenten der Länder.\n"
+        "Die Länder sollen die Öffnung der Schulen selbst regeln, hieß es nach Angaben von Teilnehmern."
+    ),
+)
+
+
+def test_clean_lines_removes_what_identifies_a_publisher():
+    text = ("Von Max Mustermann\n"
+            "[Wenn Sie alle Nachrichten live wollen, empfehlen wir unsere App.]\n"
+            "Wie RT DE berichtet, steht es auf https://de.rt.com/x und bei journalistenwatch.com.\n"
+            "Quelle: tagesspiegel.de\n"
+            "Er sagte \u201eNein\u201c \u2013 und ging.")
+    lines = clean_lines("Titel", text)
+    joined = "\n".join(lines).lower()
+    for leak in ("mustermann", "empfehlen", "rt de", "http", "rt.com", "journalistenwatch", "tagesspiegel"):
+        assert leak not in joined
+    assert lines[0] == "Titel"
+    assert 'Er sagte "Nein" - und ging.' in lines
+
+
+def test_boilerplate_keys_are_lines_repeated_across_documents():
+    docs = [["Unterstützen Sie uns!", f"Inhalt {i}"] for i in range(5)] + [["Einmalig"]]
+    assert boilerplate_keys(docs, min_documents=5) == {"unterstützen sie uns!"}
+
+
+def test_text_features_are_finite_and_named():
+    values = text_features(SHRILL.text)
+    assert values.shape == (len(FEATURE_NAMES),)
+    assert np.isfinite(values).all()
+    assert values[FEATURE_NAMES.index("share_calls")] > text_features(SOBER.text)[FEATURE_NAMES.index("share_calls")]
+
+
+def test_select_columns_drops_ngrams_of_too_few_publishers():
+    counts = sparse.csr_matrix(np.array([[1, 1], [1, 0], [1, 0], [1, 1]], dtype=np.float32))
+    groups = np.array(["a", "b", "c", "a"])
+    cols, idf = select_columns(counts, np.arange(4), max_features=10, min_df=1, groups=groups)
+    assert cols.tolist() == [0]  # column 1 occurs only at publisher "a"
+    assert idf.shape == (1,)
+
+
+def test_inner_folds_hold_out_whole_publishers_and_keep_both_labels():
+    groups = np.array(["f1"] * 5 + ["f2"] * 5 + ["f3"] * 5 + ["r1"] * 10)
+    labels = np.array([1] * 15 + [0] * 10)
+    folds = inner_folds(groups, labels, k=3)
+    covered = np.concatenate(folds)
+    assert sorted(covered.tolist()) == list(range(25))
+    for fold in folds:
+        fake_publishers = {g for g in groups[fold] if g.startswith("f")}
+        assert len(fake_publishers) <= 1
+        rest = np.setdiff1d(np.arange(25), fold)
+        assert set(labels[rest]) == {0, 1}
+        for g in fake_publishers:  # never split across folds
+            assert set(np.flatnonzero(groups == g)) <= set(fold.tolist())
+
+
+def _corpus(per_publisher: int = 12) -> list[dict[str, str]]:
+    """Five publishers; each article one line of sentences drawn from its label's pool, so no line
+    repeats often enough to count as boilerplate."""
+    rng = np.random.default_rng(0)
+    pools = {label: [s.strip() + "." for s in article.text.replace("!", ".").replace("?", ".").split(".")
+                     if s.strip()] for label, article in (("fake", SHRILL), ("real", SOBER))}
+    records = []
+    for n, (source, label) in enumerate([("f1.example", "fake"), ("f2.example", "fake"),
+                                         ("f3.example", "fake"), ("r1.example", "real"),
+                                         ("r2.example", "real")]):
+        for i in range(per_publisher):
+            sentences = rng.choice(pools[label], size=4, replace=False).tolist()
+            text = f"Meldung {n * 100 + i}: " + " ".join(sentences)
+            records.append({"id": f"{source}-{i}", "url": "", "date": "", "source": source,
+                            "label": label, "title": "", "text": text})
+    return records
+
+
+def test_lopo_scores_every_publisher_with_both_models():
+    result = lopo(_corpus())
+    assert result["publishers"] == 5
+    assert set(result["per_source"]) == {"f1.example", "f2.example", "f3.example", "r1.example", "r2.example"}
+    assert 0.0 <= result["roc_auc"] <= 1.0 and 0.0 <= result["baseline_roc_auc"] <= 1.0
+    assert result["roc_auc"] > 0.9  # texts differ sharply by label here
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_eval_reliability_prints_one_json_line(tmp_path, compressed):
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _corpus(6))
+    path = tmp_path / ("tiny.jsonl.gz" if compressed else "tiny.jsonl")
+    if compressed:
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(lines)
+    else:
+        path.write_text(lines, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "reliability", "--data", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output.strip().splitlines()
+    assert len(out) == 1
+    metrics = json.loads(out[0])
+    assert {"roc_auc", "f1", "baseline_roc_auc", "baseline_f1", "per_source", "articles_per_s", "n"} <= set(metrics)
+    assert metrics["n"] == 30
+
+
+@pytest.mark.slow
+def test_shipped_model_is_loaded_once():
+    assert ReliabilityModel.load() is ReliabilityModel.load()
+
+
+@pytest.mark.slow
+def test_shrill_article_scores_above_sober_report():
+    shrill, sober = score_article(SHRILL), score_article(SOBER)
+    assert 0.0 <= sober.score < shrill.score <= 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("article", [SHRILL, SOBER], ids=["shrill", "sober"])
+def test_reasons_are_german_weighted_and_point_into_the_text(article):
+    result = score_article(article)
+    assert result.reasons
+    assert 0.0 <= result.threshold <= 1.0
+    weights = [abs(r.weight) for r in result.reasons]
+    assert weights == sorted(weights, reverse=True)
+    for reason in result.reasons:
+        assert reason.text.endswith(".")
+        for span in reason.spans:
+            assert span.article_id == article.id
+            assert 0 <= span.start < span.end <= len(article.text)
+            assert span.text(article.text).strip()
+        if "Wortwahl" in reason.text:
+            term = reason.text.split("\u201e")[1].split("\u201c")[0]
+            first = reason.spans[0].text(article.text).lower()
+            assert first.split()[0] == term.split()[0]
+
+
+@pytest.mark.slow
+def test_empty_article_gets_a_score_without_failing():
+    result = score_article(Article(id="e", text=""))
+    assert 0.0 <= result.score <= 1.0
