@@ -29,7 +29,7 @@ def entities(text: str) -> dict[str, EntityType]:
     return {e.name: e.type for e in find_entities(Article(id="t", text=text), ())}
 
 
-PER, LOC, ORG = EntityType.PER, EntityType.LOC, EntityType.ORG
+PER, LOC, ORG, MISC = EntityType.PER, EntityType.LOC, EntityType.ORG, EntityType.MISC
 
 
 @pytest.mark.parametrize(
@@ -52,6 +52,10 @@ PER, LOC, ORG = EntityType.PER, EntityType.LOC, EntityType.ORG
         ("Das Außenministerium protestierte.", ("Außenministerium", ORG)),
         ("Aus Sicht des Kremls ist das inakzeptabel.", ("Kremls", ORG)),
         ("Ein Treffen der Koalition der Willigen fand statt.", ("Koalition der Willigen", ORG)),
+        ("Die Delegation reiste weiter nach Xantira.", ("Xantira", LOC)),
+        ("Das sei falsch, sagte gestern Quorvel.", ("Quorvel", MISC)),
+        ("Laut Quorvel ist das falsch.", ("Quorvel", PER)),
+        ("Die Rakete von SpaceX startete.", ("SpaceX", ORG)),
     ],
 )
 def test_rules_find_names(sentence: str, expected: tuple[str, EntityType]) -> None:
@@ -81,6 +85,12 @@ PLAIN_PROSE = (
     "lohnt sich nach Einschätzung der Berater nur für wenige Höfe.\n"
     "Kleine Gemeinden richten Notbrunnen ein. Am Wochenende half die Feuerwehr beim Gießen der Bäume."
 )
+
+
+def test_lone_unknown_word_takes_the_type_of_its_other_mentions() -> None:
+    text = "Die Leute mochten Quorvel. Gestern sprach Präsident Anton Quorvel."
+    (entity,) = find_entities(Article(id="t", text=text), ())
+    assert entity.name == "Anton Quorvel" and entity.type is PER
 
 
 def test_plain_prose_has_no_entities() -> None:

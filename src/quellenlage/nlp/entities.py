@@ -74,6 +74,9 @@ FOREIGN_FUNCTION_WORDS = {
     "With",
     "New",
 }
+OPENING_MARKS = {"„", "‚", "»", "«", '"', "“", "(", "[", ":", "–", "-"}
+PLACE_PREPOSITIONS = {"in", "nach", "aus", "bei"}
+SPEECH_VERBS = {"sagte", "sagt", "erklärte", "erklärt", "betonte", "meinte", "schrieb", "warnte", "sagten"}
 NOT_ACRONYMS = {"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "OK", "TV", "PS", "US"}
 
 
@@ -215,6 +218,8 @@ class RuleRecognizer:
                 return j, EntityType.PER
             if i > 0 and text.endswith(PER_ENDINGS) and len(text) > 5:
                 return j, EntityType.PER
+            if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS:
+                return j, _guess_type(toks, i)
         return None
 
     def _gazetteer_match(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
@@ -276,6 +281,25 @@ class RuleRecognizer:
             else:
                 break
         return j
+
+
+def _guess_type(toks: list[_Tok], i: int) -> EntityType:
+    """Type of a lone unknown capitalised word inside a sentence, from its form and neighbours.
+
+    ``in/nach/aus X`` is a place, ``X sagte``/``laut X`` a person, an inner capital (``SpaceX``) an
+    organisation; anything else is MISC: a name of unknown kind (product, drug, work, …), which
+    :func:`canonicalise` outvotes when the same name also occurs with a known type.
+    """
+    text = toks[i].text
+    before = toks[i - 1].text.lower()
+    after = toks[i + 1].text if i + 1 < len(toks) else ""
+    if any(c.isupper() for c in text[1:]) and not text.isupper():
+        return EntityType.ORG
+    if before in PLACE_PREPOSITIONS:
+        return EntityType.LOC
+    if before == "laut" or after in SPEECH_VERBS:
+        return EntityType.PER
+    return EntityType.MISC
 
 
 def _surname_like(word: str) -> bool:
@@ -375,8 +399,10 @@ def canonicalise(mentions: Sequence[Mention]) -> tuple[Entity, ...]:
 
 
 def _type(group: Sequence[Mention]) -> EntityType:
+    """Majority type of the recognised mentions; MISC (a name of unknown kind) only when alone."""
     own = [m.type for m in group if m.source != "propagated"] or [m.type for m in group]
-    return Counter(own).most_common(1)[0][0]
+    known = [t for t in own if t is not EntityType.MISC] or own
+    return Counter(known).most_common(1)[0][0]
 
 
 def find_entities(
