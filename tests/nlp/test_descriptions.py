@@ -102,3 +102,8 @@ def test_seed_descriptions(seed_paths: tuple[Path, Path]) -> None:
         name == "Koalition der Willigen" and text.startswith("Gruppe westlicher Staaten, die")
         for name, text in second
     )
+
+
+@pytest.mark.parametrize("text", ["", "Als", "Präsident", "Maria Sacharowa ist", "Paris, einer"])
+def test_degenerate_texts_do_not_fail(text: str) -> None:
+    describe(text)

@@ -170,3 +170,8 @@ def test_seed_entities_are_found_once_each(seed_paths: tuple[Path, Path], index:
         for m in entity.mentions:
             assert article.text[m.span.start : m.span.end] == m.text
     assert len([e for e in found if e.type is PER]) == len(EXPECTED_SEED[article.id][PER])
+
+
+@pytest.mark.parametrize("text", ["", "  \n ", "„“", "A", "Der. Die. Das.", "NATO-"])
+def test_degenerate_texts_do_not_fail(text: str) -> None:
+    find_entities(Article(id="t", text=text), ())

@@ -134,3 +134,13 @@ def test_seed_001_quotes(seed_paths: tuple[Path, Path]) -> None:
     assert ("legitime militärische Ziele", "Maria Sacharowa") in found
     assert ("Kriegsachse", "Maria Sacharowa") in found
     assert ("Koalition der Willigen", None) in found
+
+
+def test_quotation_over_several_sentences_is_one_quote() -> None:
+    text = "„Wir bleiben hart. Das ist klar“, sagte Präsident Hans Trabok. Danach ging er."
+    assert ("direct", "Wir bleiben hart. Das ist klar", "Hans Trabok", "sagen") in quotes(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "„", "Er sagte: „Ohne Ende", "„“ – ."])
+def test_degenerate_texts_do_not_fail(text: str) -> None:
+    quotes(text)

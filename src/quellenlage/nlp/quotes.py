@@ -200,9 +200,11 @@ def find_quotes(
     marks = [(m.start(g), m.end(g)) for m in QUOTE_PAIRS.finditer(text) for g in range(1, 7) if m.group(g)]
     quotes: list[Quote] = []
     last: tuple[int, int, Quote] | None = None  # (sentence position, paragraph start, attributed quote)
-    for position, (start, end) in enumerate(sentence_ranges(text, sentences)):
+    for position, (start, end) in enumerate(_joined(sentence_ranges(text, sentences), marks)):
         index = sentences[position].index if sentences else position
         toks = words(text, start, end)
+        if not toks:
+            continue
         inside = [(a, b) for a, b in marks if start <= a and b <= end]
         found = [f for f in _attributions(ctx, toks) if f[2] is not None]
         paragraph = ctx.paragraph_start(start)
@@ -236,6 +238,24 @@ def find_quotes(
         if spoken:
             last = (position, paragraph, spoken[-1])
     return tuple(_apply_speech_act_authors(ctx, quotes, sentences))
+
+
+def _joined(ranges: list[tuple[int, int]], marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence ranges, with the end of a range moved over a quotation that runs on.
+
+    A quotation of several sentences (``„A. B.“, sagte X.``) is read with the sentence it starts
+    in; the sentences it covers keep their positions but become empty.
+    """
+    out = list(ranges)
+    for k, (start, end) in enumerate(out):
+        for a, b in marks:
+            if start <= a < end < b:
+                last = max(j for j, (s, _) in enumerate(out) if s < b)
+                out[k] = (start, out[last][1])
+                for j in range(k + 1, last + 1):
+                    out[j] = (out[last][1], out[last][1])
+                end = out[k][1]
+    return out
 
 
 def _closest(toks: list[_Tok], found: list, a: int, b: int):
