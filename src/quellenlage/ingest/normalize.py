@@ -15,7 +15,6 @@ from ..models import Paragraph
 
 # Characters that look like a space but are not one: no-break, narrow no-break, figure space.
 _SPACE_LIKE = ("\u00a0", "\u202f", "\u2007")
-_TRAILING_WS = re.compile(r"[ \t\f\v]+$", re.MULTILINE)
 _MANY_BLANK_LINES = re.compile(r"\n{4,}")  # 3+ blank lines = 4+ newlines in a row
 
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
@@ -34,7 +33,7 @@ def normalize_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if any(f"{ws}\n" in text for ws in " \t\f\v"):
-        text = _TRAILING_WS.sub("", text)
+        text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
     if "\n\n\n\n" in text:
         text = _MANY_BLANK_LINES.sub("\n\n\n", text)
     # Leading blank lines go, but the first line keeps its indentation (seed 000 starts with " date").

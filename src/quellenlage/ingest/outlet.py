@@ -35,10 +35,7 @@ def outlet_from_domain_text(value: str) -> str | None:
 
 # An outlet that signs its own sections: a short all-caps name alone on a line ("OZD") or starting
 # a heading line ("OZD-Kommentar – Drohung als Strategie", "OZD-Analyse").
-_SIGNATURE_LINE = re.compile(
-    r"^(?P<name>[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,5})(?:-[A-ZÄÖÜ][\w-]*(?:\s+[–—-]\s+[^\n.!?]*)?)?\s*$",
-    re.MULTILINE,
-)
+_SIGNATURE_LINE = re.compile(r"(?P<name>[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,5})(?:-[A-ZÄÖÜ][\w-]*(?:[ \t]+[–—-][ \t]+[^.!?]*)?)?[ \t]*")
 _HEADING_MAX_CHARS = 80
 # All-caps words that begin headings without being an outlet: countries, alliances, parties,
 # agencies (those are origins, see origin.py), and common abbreviations.
@@ -53,8 +50,11 @@ MIN_SIGNATURES = 2  # one line alone could be an acronym heading; two make it a 
 def outlet_from_text(text: str) -> str | None:
     """The name an article signs its sections with, when it does so at least twice."""
     counts: Counter[str] = Counter()
-    for match in _SIGNATURE_LINE.finditer(text):
-        if len(match.group(0)) > _HEADING_MAX_CHARS:
+    for line in text.split("\n"):
+        if len(line) > _HEADING_MAX_CHARS or not line[:2].isupper():
+            continue
+        match = _SIGNATURE_LINE.fullmatch(line)
+        if match is None:
             continue
         name = match["name"]
         if name.upper() in _NOT_OUTLETS or name.isdigit():
