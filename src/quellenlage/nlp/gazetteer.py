@@ -88,6 +88,7 @@ def gazetteer() -> Gazetteer:
     )
 
 
+@lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
     g = gazetteer()
     if word in g.lexicon or word.lower() in g.lexicon_lower:
@@ -137,6 +138,7 @@ def is_derived_noun(word: str, depth: int = 0) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def is_role(word: str) -> bool:
     """True for a role or title noun ("Präsident", "US-Sondergesandte", "Außenministerin")."""
     lower = word.lower().rsplit("-", 1)[-1]
@@ -147,6 +149,7 @@ def is_role(word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def is_place_noun(word: str) -> bool:
     """True for a noun that introduces a place name ("Stadt", "Atomkraftwerks")."""
     lower = word.lower()
