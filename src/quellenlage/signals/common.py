@@ -110,6 +110,9 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     return [Word(m.start(), m.end(), m.group(), lemma(m.group())) for m in _WORD.finditer(text, start, end)]
 
 
+# The detectors of one article all ask for the same quotations and sentences; a tiny cache keyed
+# on the (frozen, hashable) Reading avoids recomputing them a dozen times per article.
+@lru_cache(maxsize=4)
 def quoted_regions(reading: Reading) -> tuple[tuple[int, int], ...]:
     """Character ranges inside quotation marks (marks included) plus the reading's direct quotes."""
     text = reading.article.text
@@ -127,8 +130,17 @@ def role_at(reading: Reading, offset: int) -> SectionRole:
     return section.role if section is not None else SectionRole.REPORT
 
 
-def units(reading: Reading) -> Iterator[Unit]:
+def units(reading: Reading) -> tuple[Unit, ...]:
     """Sentences with their section role; a reading without sentences is split on end punctuation."""
+    return _units(reading)
+
+
+@lru_cache(maxsize=4)
+def _units(reading: Reading) -> tuple[Unit, ...]:
+    return tuple(_iter_units(reading))
+
+
+def _iter_units(reading: Reading) -> Iterator[Unit]:
     if reading.sentences:
         for sentence in reading.sentences:
             section = (
@@ -217,9 +229,14 @@ def lexicon_hits(
 
     An adjective hit is widened to the noun right after it ("dramatischen Eskalation").
     """
+    return [h for h in _lexicon_hits(reading, roles) if categories is None or h[2].category in categories]
+
+
+@lru_cache(maxsize=4)
+def _lexicon_hits(reading: Reading, roles: frozenset[SectionRole]) -> tuple[tuple[int, int, LexEntry], ...]:
     text = reading.article.text
     regions = quoted_regions(reading)
-    entries = [e for e in lexicon() if categories is None or e.category in categories]
+    index = _first_form_index()
     hits = []
     for unit in units(reading):
         if unit.role not in roles:
@@ -227,9 +244,10 @@ def lexicon_hits(
         ws = words(text, unit.start, unit.end)
         keys = [_keys(w) for w in ws]
         for i in range(len(ws)):
-            for entry in entries:
+            candidates = {e for key in keys[i] for e in index.get(key, ())}
+            for entry in sorted(candidates, key=lambda e: e.surface):
                 n = len(entry.forms)
-                if i + n > len(ws) or not all(entry.forms[k] & keys[i + k] for k in range(n)):
+                if i + n > len(ws) or not all(entry.forms[k] & keys[i + k] for k in range(1, n)):
                     continue
                 start, end = ws[i].start, ws[i + n - 1].end
                 next_is_noun = i + n < len(ws) and ws[i + n].text[:1].isupper()
@@ -237,4 +255,14 @@ def lexicon_hits(
                     end = ws[i + n].end
                 if not inside(start, end, regions):
                     hits.append((start, end, entry))
-    return hits
+    return tuple(hits)
+
+
+@lru_cache(maxsize=1)
+def _first_form_index() -> dict[str, tuple[LexEntry, ...]]:
+    """Lexicon entries by each accepted form of their first word."""
+    index: dict[str, list[LexEntry]] = {}
+    for entry in lexicon():
+        for form in entry.forms[0]:
+            index.setdefault(form, []).append(entry)
+    return {form: tuple(entries) for form, entries in index.items()}
