@@ -12,12 +12,18 @@ from quellenlage.ingest import Fetcher
 PUBLIC_IP = "93.184.216.34"  # any globally routable address; nothing ever connects to it
 
 PARAGRAPHS = (
-    "Der Stadtrat von Neustadt hat am Dienstag nach langer Debatte den Haushalt für das kommende Jahr "
-    "beschlossen. Vorgesehen sind Investitionen in Schulen, Radwege und die Sanierung des Hallenbads.",
-    "Die Opposition kritisierte die geplante Neuverschuldung als zu hoch. Der Kämmerer verwies dagegen auf "
-    "gestiegene Baukosten und Zuschüsse des Landes, die nur bei einer Eigenbeteiligung fließen würden.",
-    "Bürgerinnen und Bürger können den Entwurf in den kommenden Wochen im Rathaus einsehen. Eine "
-    "Informationsveranstaltung ist für den Beginn des nächsten Monats angekündigt.",
+    (
+        "Der Stadtrat von Neustadt hat am Dienstag nach langer Debatte den Haushalt für das kommende Jahr "
+        "beschlossen. Vorgesehen sind Investitionen in Schulen, Radwege und die Sanierung des Hallenbads."
+    ),
+    (
+        "Die Opposition kritisierte die geplante Neuverschuldung als zu hoch. Der Kämmerer verwies dagegen "
+        "auf gestiegene Baukosten und Zuschüsse des Landes, die nur bei einer Eigenbeteiligung fließen würden."
+    ),
+    (
+        "Bürgerinnen und Bürger können den Entwurf in den kommenden Wochen im Rathaus einsehen. Eine "
+        "Informationsveranstaltung ist für den Beginn des nächsten Monats angekündigt."
+    ),
 )
 
 

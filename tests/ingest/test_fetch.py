@@ -64,19 +64,30 @@ def test_fetch_refuses_when_any_resolved_address_is_forbidden(make_fetcher):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://[::1]:8080/x", "http://169.254.169.254/latest/meta-data/", "http://localhost/",
-     "http://api.localhost/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0:8000/"],
+    [
+        "http://127.0.0.1/",
+        "http://[::1]:8080/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost/",
+        "http://api.localhost/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0:8000/",
+    ],
 )
 def test_fetch_refuses_literal_and_local_hosts_without_resolving(make_fetcher, url):
     def resolve(host: str) -> list[str]:
         raise AssertionError(f"must not resolve {host}")
 
-    fetcher = make_fetcher(FakeWeb({}), resolve=resolve if "localhost" not in url else (lambda h: [PUBLIC_IP]))
+    fetcher = make_fetcher(
+        FakeWeb({}), resolve=resolve if "localhost" not in url else (lambda h: [PUBLIC_IP])
+    )
     with pytest.raises(FetchRefused):
         fetcher.fetch(url)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://news.example/a", "gopher://x/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://news.example/a", "gopher://x/", "javascript:alert(1)"]
+)
 def test_fetch_refuses_other_schemes(make_fetcher, url):
     with pytest.raises(FetchRefused, match="only http and https"):
         make_fetcher(FakeWeb({})).fetch(url)
@@ -117,7 +128,9 @@ def test_fetch_refuses_redirect_to_host_resolving_to_metadata_address(make_fetch
 
 
 def test_fetch_follows_relative_redirects(make_fetcher):
-    web = FakeWeb({"news.example/a": (301, {"location": "/b"}, b""), "news.example/b": html_response(html_page())})
+    web = FakeWeb(
+        {"news.example/a": (301, {"location": "/b"}, b""), "news.example/b": html_response(html_page())}
+    )
     result = make_fetcher(web).fetch("https://news.example/a")
     assert result.url == "https://news.example/a" and result.final_url == "https://news.example/b"
 
@@ -145,12 +158,14 @@ def test_fetch_streamed_body_over_cap_without_content_length_is_refused(settings
         return httpx.Response(200, headers={"content-type": "text/plain"}, content=chunks())
 
     small = settings.replace(max_input_bytes=10_000)
-    with Fetcher(small, httpx.MockTransport(handler), lambda host: [PUBLIC_IP]) as fetcher:
-        with pytest.raises(FetchTooLarge, match="more than 10,000 bytes"):
-            fetcher.fetch("https://news.example/stream")
+    fetcher = Fetcher(small, httpx.MockTransport(handler), lambda host: [PUBLIC_IP])
+    with fetcher, pytest.raises(FetchTooLarge, match="more than 10,000 bytes"):
+        fetcher.fetch("https://news.example/stream")
 
 
-@pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "video/mp4", "application/octet-stream"])
+@pytest.mark.parametrize(
+    "content_type", ["image/png", "application/pdf", "video/mp4", "application/octet-stream"]
+)
 def test_fetch_refuses_content_types_we_do_not_ingest(make_fetcher, content_type):
     web = FakeWeb({"news.example/f": (200, {"content-type": content_type}, b"\x89PNG....")})
     with pytest.raises(UnsupportedContentType, match=content_type):
@@ -158,7 +173,14 @@ def test_fetch_refuses_content_types_we_do_not_ingest(make_fetcher, content_type
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/html; charset=iso-8859-1", "application/rss+xml", "application/atom+xml", "text/plain", "application/json"]
+    "content_type",
+    [
+        "text/html; charset=iso-8859-1",
+        "application/rss+xml",
+        "application/atom+xml",
+        "text/plain",
+        "application/json",
+    ],
 )
 def test_fetch_accepts_text_feed_and_json_types(make_fetcher, content_type):
     web = FakeWeb({"news.example/f": (200, {"content-type": content_type}, b"hello")})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
+import json
 
 import pytest
 from conftest import PARAGRAPHS, german_text, html_page
@@ -30,7 +32,10 @@ def test_seed_000_header_date_and_naturalnews_origin(seed_paths, settings):
     assert article.published == dt.date(2026, 2, 8) and article.published_source is DateSource.HEADER
     assert article.origin is not None
     assert (article.origin.kind, article.origin.outlet, article.origin.date) == (
-        OriginKind.REPUBLISHED, "naturalnews.com", dt.date(2026, 2, 7))
+        OriginKind.REPUBLISHED,
+        "naturalnews.com",
+        dt.date(2026, 2, 7),
+    )
     assert article.text.startswith(" date 2026-02-08 Teile die Wahrheit!")  # the share call stays
     assert article.language == "de" and article.outlet is None and article.outlet_source == "unknown"
     assert item.raw == seed_paths[0].read_bytes() and item.raw_type == "text/plain"
@@ -82,7 +87,9 @@ def test_text_file_encodings(tmp_path, settings, data, label):
 
 def test_html_file(tmp_path, settings):
     path = tmp_path / "seite.html"
-    path.write_text(html_page(canonical="https://www.neustaedter-bote.de/politik/haushalt/?utm_source=rss"), "utf-8")
+    path.write_text(
+        html_page(canonical="https://www.neustaedter-bote.de/politik/haushalt/?utm_source=rss"), "utf-8"
+    )
     item = only(ingest([path], settings))
     article = item.article
     assert item.outcome.status is STORED and item.raw_type == "text/html" and article is not None
@@ -163,7 +170,10 @@ def test_huge_file_is_refused_without_reading_it(tmp_path, settings):
 
 def test_missing_path_and_unsupported_scheme_fail_with_the_input_named(settings):
     items = list(iter_ingest(["/nicht/da.txt", "ftp://example.org/a"], settings))
-    assert [(i.outcome.status, i.outcome.reason) for i in items] == [(FAILED, "not-found"), (FAILED, "unsupported-scheme")]
+    assert [(i.outcome.status, i.outcome.reason) for i in items] == [
+        (FAILED, "not-found"),
+        (FAILED, "unsupported-scheme"),
+    ]
     assert "/nicht/da.txt" in items[0].outcome.detail and "ftp://" in items[1].outcome.detail
 
 
@@ -175,7 +185,9 @@ def test_directory_is_read_recursively_in_order_skipping_hidden_files(tmp_path, 
     (tmp_path / "b" / "leer.txt").write_text("", "utf-8")
     (tmp_path / ".git" / "config").write_text(german_text("versteckt"), "utf-8")
     items = ingest([tmp_path], settings)
-    assert [i.outcome.input for i in items] == [str(tmp_path / n) for n in ("a.txt", "b/c.html", "b/leer.txt")]
+    assert [i.outcome.input for i in items] == [
+        str(tmp_path / n) for n in ("a.txt", "b/c.html", "b/leer.txt")
+    ]
     assert [i.outcome.reason for i in items] == ["", "", "empty"]
 
 
@@ -198,16 +210,34 @@ def test_stdin_documents_are_sniffed(settings, data, raw_type):
 
 def test_stdin_jsonl_is_streamed_line_by_line(settings):
     lines = [
-        '{"url": "https://www.zeit.de/a", "text": "%s", "date": "2021-03-04"}' % german_text("a").replace("\n", "\\n"),
+        json.dumps({"url": "https://www.zeit.de/a", "text": german_text("a"), "date": "2021-03-04"}),
         "kaputt",
-        '{"url": "https://www.zeit.de/b", "text": "%s"}' % german_text("b").replace("\n", "\\n"),
+        json.dumps({"url": "https://www.zeit.de/b", "text": german_text("b")}),
     ]
     items = list(iter_ingest(["-"], settings, stdin=io.BytesIO("\n".join(lines).encode("utf-8"))))
     assert [(i.outcome.input, i.outcome.status) for i in items] == [
-        ("<stdin>:1", STORED), ("<stdin>:2", FAILED), ("<stdin>:3", STORED)]
+        ("<stdin>:1", STORED),
+        ("<stdin>:2", FAILED),
+        ("<stdin>:3", STORED),
+    ]
 
 
 def test_stdin_over_cap_is_refused(settings):
     small = settings.replace(max_input_bytes=1000)
     item = only(list(iter_ingest(["-"], small, stdin=io.BytesIO(b"Text " * 1000))))
     assert (item.outcome.status, item.outcome.reason) == (FAILED, "too-large")
+
+
+def test_stdin_gzip_jsonl(settings):
+    data = gzip.compress(
+        b"".join(
+            json.dumps({"url": f"https://www.zeit.de/{n}", "text": german_text(str(n))}).encode() + b"\n"
+            for n in range(3)
+        )
+    )
+    items = list(iter_ingest(["-"], settings, stdin=io.BytesIO(data)))
+    assert [(i.outcome.input, i.outcome.status) for i in items] == [
+        ("<stdin>:1", STORED),
+        ("<stdin>:2", STORED),
+        ("<stdin>:3", STORED),
+    ]

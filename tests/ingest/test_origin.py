@@ -11,7 +11,13 @@ from quellenlage.ingest.origin import find_origins
 from quellenlage.models import OriginKind
 
 BODY = german_text()
-R, S, T, V, A = (OriginKind.REPUBLISHED, OriginKind.SOURCE, OriginKind.TRANSLATED, OriginKind.VIA, OriginKind.AGENCY)
+R, S, T, V, A = (
+    OriginKind.REPUBLISHED,
+    OriginKind.SOURCE,
+    OriginKind.TRANSLATED,
+    OriginKind.VIA,
+    OriginKind.AGENCY,
+)
 
 
 def origins(text: str) -> list[tuple[OriginKind, str, dt.date | None]]:
@@ -21,15 +27,27 @@ def origins(text: str) -> list[tuple[OriginKind, str, dt.date | None]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (f"{BODY}\n\nQuellen: PublicDomain/naturalnews.com am 07.02.2o26", [(R, "naturalnews.com", dt.date(2026, 2, 7))]),
+        (
+            f"{BODY}\n\nQuellen: PublicDomain/naturalnews.com am 07.02.2o26",
+            [(R, "naturalnews.com", dt.date(2026, 2, 7))],
+        ),
         (f"{BODY}\n\nQuelle: https://www.anti-spiegel.ru/2025/artikel/", [(R, "anti-spiegel.ru", None)]),
-        (f"Quelle: tagesschau.de\n\n{BODY}", [(S, "tagesschau.de", None)]),  # at the top: a source, not the whole
+        (
+            f"Quelle: tagesschau.de\n\n{BODY}",
+            [(S, "tagesschau.de", None)],
+        ),  # at the top: a source, not the whole
         (f"{BODY}\n\nQuellen: zeit.de, spiegel.de", [(S, "zeit.de", None), (S, "spiegel.de", None)]),
-        (f"{BODY}\n\nQuellen:\nhttps://www.rki.de/x\nhttps://www.who.int/y", [(S, "rki.de", None), (S, "who.int", None)]),
+        (
+            f"{BODY}\n\nQuellen:\nhttps://www.rki.de/x\nhttps://www.who.int/y",
+            [(S, "rki.de", None), (S, "who.int", None)],
+        ),
         (f"{BODY} (Quelle: bild.de)", [(S, "bild.de", None)]),
         (f"Übersetzt von globalresearch.ca\n\n{BODY}", [(T, "globalresearch.ca", None)]),
         (f"{BODY}\n\nÜbersetzung: https://www.zerohedge.com/news/x", [(T, "zerohedge.com", None)]),
-        (f"{BODY}\n\nOriginal: https://www.theguardian.com/world/2026/jan/09/x", [(T, "theguardian.com", None)]),
+        (
+            f"{BODY}\n\nOriginal: https://www.theguardian.com/world/2026/jan/09/x",
+            [(T, "theguardian.com", None)],
+        ),
         (f"{BODY}\nDas Video kam via t.me/infokanal in Umlauf.", [(V, "t.me", None)]),
         (f"{BODY}\n\nvia https://www.rt.com/news/1", [(V, "rt.com", None)]),
         (f"Berlin (dpa) - {BODY}", [(A, "dpa", None)]),
@@ -75,7 +93,11 @@ def test_origin_spans_point_at_the_line_as_written():
     text = f"{BODY}\n\nQuellen: PublicDomain/naturalnews.com am 07.02.2o26"
     (origin,) = find_origins(text, "a1")
     assert origin.span is not None and origin.span.article_id == "a1"
-    assert text[origin.span.start : origin.span.end] == origin.raw == "Quellen: PublicDomain/naturalnews.com am 07.02.2o26"
+    assert (
+        text[origin.span.start : origin.span.end]
+        == origin.raw
+        == "Quellen: PublicDomain/naturalnews.com am 07.02.2o26"
+    )
 
 
 def test_origins_are_ordered_most_specific_first():

@@ -39,13 +39,21 @@ def test_decode_latin1_umlauts_read_as_cp1252_are_identical():
 
 @pytest.mark.parametrize(
     "head",
-    [b"\x89PNG\r\n\x1a\n\x00\x00", b"\xff\xd8\xff\xe0\x00\x10JFIF", b"%PDF-1.7\n", b"PK\x03\x04zip", b"text\x00with nul"],
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF",
+        b"%PDF-1.7\n",
+        b"PK\x03\x04zip",
+        b"text\x00with nul",
+    ],
 )
 def test_looks_binary(head):
     assert looks_binary(head)
 
 
-@pytest.mark.parametrize("head", [GERMAN.encode("utf-8"), GERMAN.encode("utf-16"), GERMAN.encode("utf-16-le"), b""])
+@pytest.mark.parametrize(
+    "head", [GERMAN.encode("utf-8"), GERMAN.encode("utf-16"), GERMAN.encode("utf-16-le"), b""]
+)
 def test_text_is_not_binary(head):
     assert not looks_binary(head)
 
@@ -79,8 +87,12 @@ def test_find_header_ignores_non_headers(text):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("07.02.2o26", dt.date(2026, 2, 7)), ("2026-02-07", dt.date(2026, 2, 7)), ("O7.O2.2026", dt.date(2026, 2, 7)),
-     ("31.02.2026", None)],
+    [
+        ("07.02.2o26", dt.date(2026, 2, 7)),
+        ("2026-02-07", dt.date(2026, 2, 7)),
+        ("O7.O2.2026", dt.date(2026, 2, 7)),
+        ("31.02.2026", None),
+    ],
 )
 def test_parse_numeric_date(raw, expected):
     assert parse_numeric_date(raw) == expected

@@ -18,20 +18,30 @@ LONG_SUMMARY = " ".join(PARAGRAPHS)
 def rss(*items: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bote</title>'
-        f'<link>https://bote-neustadt.de/</link>{"".join(items)}</channel></rss>'
-    ).encode("utf-8")
+        f"<link>https://bote-neustadt.de/</link>{''.join(items)}</channel></rss>"
+    ).encode()
 
 
-def item(link: str | None, title: str = "Eintrag", summary: str = "Kurz.", date: str = "Tue, 13 Jan 2026 08:00:00 GMT") -> str:
+def item(
+    link: str | None,
+    title: str = "Eintrag",
+    summary: str = "Kurz.",
+    date: str = "Tue, 13 Jan 2026 08:00:00 GMT",
+) -> str:
     link_xml = f"<link>{link}</link>" if link else ""
     return f"<item><title>{title}</title>{link_xml}<description>{summary}</description><pubDate>{date}</pubDate></item>"
 
 
 def test_html_url(make_fetcher, settings):
     web = FakeWeb({"bote-neustadt.de/politik/haushalt": html_response(html_page())})
-    (result,) = iter_ingest(["https://bote-neustadt.de/politik/haushalt?utm_source=x"], settings, fetcher=make_fetcher(web))
+    (result,) = iter_ingest(
+        ["https://bote-neustadt.de/politik/haushalt?utm_source=x"], settings, fetcher=make_fetcher(web)
+    )
     article = result.article
-    assert result.outcome.status is STORED and result.outcome.input == "https://bote-neustadt.de/politik/haushalt?utm_source=x"
+    assert (
+        result.outcome.status is STORED
+        and result.outcome.input == "https://bote-neustadt.de/politik/haushalt?utm_source=x"
+    )
     assert article.url == "https://bote-neustadt.de/politik/haushalt?utm_source=x"
     assert (article.outlet, article.outlet_source) == ("bote-neustadt.de", "url")
     assert article.published == dt.date(2026, 1, 13) and article.title == "Neustadt beschließt Haushalt"
@@ -39,7 +49,9 @@ def test_html_url(make_fetcher, settings):
 
 
 def test_plain_text_url(make_fetcher, settings):
-    web = FakeWeb({"bote-neustadt.de/a.txt": (200, {"content-type": "text/plain"}, german_text().encode("utf-8"))})
+    web = FakeWeb(
+        {"bote-neustadt.de/a.txt": (200, {"content-type": "text/plain"}, german_text().encode("utf-8"))}
+    )
     (result,) = iter_ingest(["https://bote-neustadt.de/a.txt"], settings, fetcher=make_fetcher(web))
     assert result.outcome.status is STORED and result.raw_type == "text/plain"
 
@@ -76,7 +88,9 @@ def test_feed_file_fetches_each_entry_and_falls_back_to_its_summary(make_fetcher
         )
     )
     page = html_page(date=None, title="Haushalt")
-    web = FakeWeb({"bote-neustadt.de/a": html_response(page), "bote-neustadt.de/weg": httpx.ConnectError("refused")})
+    web = FakeWeb(
+        {"bote-neustadt.de/a": html_response(page), "bote-neustadt.de/weg": httpx.ConnectError("refused")}
+    )
     items = list(iter_ingest([str(feed)], settings, fetcher=make_fetcher(web)))
     assert [(i.outcome.input, i.outcome.status) for i in items] == [
         ("https://bote-neustadt.de/a", STORED),
@@ -87,7 +101,10 @@ def test_feed_file_fetches_each_entry_and_falls_back_to_its_summary(make_fetcher
     first, fallback, failed, no_link = items
     assert first.article.published == dt.date(2026, 1, 13)  # the page had no date: the feed's
     assert first.article.published_source is DateSource.METADATA and first.raw_type == "text/html"
-    assert fallback.article.text.startswith("Der Stadtrat von Neustadt") and fallback.article.title == "Langer Text"
+    assert (
+        fallback.article.text.startswith("Der Stadtrat von Neustadt")
+        and fallback.article.title == "Langer Text"
+    )
     assert fallback.article.url == "https://bote-neustadt.de/weg"
     assert failed.outcome.reason == "fetch-failed" and "fewer than min_article_chars" in failed.outcome.detail
     assert "HTTP 404" in failed.outcome.detail
@@ -97,14 +114,20 @@ def test_feed_file_fetches_each_entry_and_falls_back_to_its_summary(make_fetcher
 def test_feed_url_with_entries_served_by_the_fake_web(make_fetcher, settings):
     web = FakeWeb(
         {
-            "bote-neustadt.de/feed": (200, {"content-type": "application/rss+xml"}, rss(item("/artikel/1"), item("https://bote-neustadt.de/artikel/2"))),
+            "bote-neustadt.de/feed": (
+                200,
+                {"content-type": "application/rss+xml"},
+                rss(item("/artikel/1"), item("https://bote-neustadt.de/artikel/2")),
+            ),
             "bote-neustadt.de/artikel/1": html_response(html_page(title="Eins")),
             "bote-neustadt.de/artikel/2": html_response(html_page(PARAGRAPHS[::-1], title="Zwei")),
         }
     )
     items = list(iter_ingest(["https://bote-neustadt.de/feed"], settings, fetcher=make_fetcher(web)))
     assert [(i.outcome.input, i.outcome.status) for i in items] == [
-        ("https://bote-neustadt.de/artikel/1", STORED), ("https://bote-neustadt.de/artikel/2", STORED)]
+        ("https://bote-neustadt.de/artikel/1", STORED),
+        ("https://bote-neustadt.de/artikel/2", STORED),
+    ]
     assert [i.article.title for i in items] == ["Eins", "Zwei"]
 
 
@@ -113,7 +136,7 @@ def test_atom_feed_file(make_fetcher, settings, tmp_path):
     feed.write_text(
         '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bote</title>'
         '<entry><title>Atom</title><link href="https://bote-neustadt.de/x"/><updated>2026-01-10T10:00:00Z</updated>'
-        f"<content type=\"html\">&lt;p&gt;{LONG_SUMMARY}&lt;/p&gt;</content></entry></feed>",
+        f'<content type="html">&lt;p&gt;{LONG_SUMMARY}&lt;/p&gt;</content></entry></feed>',
         "utf-8",
     )
     (result,) = iter_ingest([str(feed)], settings, fetcher=make_fetcher(FakeWeb({})))
@@ -121,7 +144,9 @@ def test_atom_feed_file(make_fetcher, settings, tmp_path):
     assert "<p>" not in result.article.text
 
 
-@pytest.mark.parametrize("body", [b"Das ist kein XML, sondern Text.", b"<html><body><p>Eine Seite</p></body></html>", b"{}"])
+@pytest.mark.parametrize(
+    "body", [b"Das ist kein XML, sondern Text.", b"<html><body><p>Eine Seite</p></body></html>", b"{}"]
+)
 def test_feed_that_is_not_a_feed_fails_clearly(make_fetcher, settings, tmp_path, body):
     feed = tmp_path / "feed.xml"
     feed.write_bytes(body)
@@ -131,6 +156,8 @@ def test_feed_that_is_not_a_feed_fails_clearly(make_fetcher, settings, tmp_path,
 
 
 def test_feed_url_answering_html_is_ingested_as_a_page(make_fetcher, settings):
-    web = FakeWeb({"bote-neustadt.de/feed": (200, {"content-type": "application/xml"}, html_page().encode("utf-8"))})
+    web = FakeWeb(
+        {"bote-neustadt.de/feed": (200, {"content-type": "application/xml"}, html_page().encode("utf-8"))}
+    )
     (result,) = iter_ingest(["https://bote-neustadt.de/feed"], settings, fetcher=make_fetcher(web))
     assert result.outcome.status is STORED and result.raw_type == "text/html"

@@ -32,7 +32,9 @@ _SUFFIX_TYPES = {
     ".gz": GZIP,
 }
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE | re.DOTALL
+)
 _HTML_TAGS = re.compile(rb"<(?:p|div|article|br|h1|h2|title|meta|a\s)[\s>/]", re.IGNORECASE)
 
 

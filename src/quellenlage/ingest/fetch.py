@@ -23,6 +23,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Self
 
 import httpx
 
@@ -120,7 +121,7 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> Fetcher:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -169,14 +170,18 @@ class Fetcher:
         host = url.host
         hint = "set allow_private_urls only for tests on loopback"
         if host == "localhost" or host.endswith(".localhost"):
-            raise FetchRefused(f"refused to fetch {url} (via {original}): host '{host}' is local; {hint}", url=original)
+            raise FetchRefused(
+                f"refused to fetch {url} (via {original}): host '{host}' is local; {hint}", url=original
+            )
         try:
             addresses = [str(ipaddress.ip_address(host))]
         except ValueError:
             try:
                 addresses = self.resolve(host)
             except (OSError, UnicodeError) as exc:
-                raise FetchError(f"cannot resolve host '{host}' of {url}: {exc}; check the URL", url=original) from None
+                raise FetchError(
+                    f"cannot resolve host '{host}' of {url}: {exc}; check the URL", url=original
+                ) from None
         if not addresses:
             raise FetchError(f"host '{host}' of {url} resolves to no address; check the URL", url=original)
         for address in addresses:
@@ -207,14 +212,18 @@ class Fetcher:
             raise self._timeout(original) from None
         except httpx.HTTPError as exc:
             where = f" at {address}" if address else ""
-            raise FetchError(f"cannot fetch {url}{where}: {exc.__class__.__name__}: {exc}", url=original) from None
+            raise FetchError(
+                f"cannot fetch {url}{where}: {exc.__class__.__name__}: {exc}", url=original
+            ) from None
 
     def _read(
         self, response: httpx.Response, original: str, url: httpx.URL, address: str | None, deadline: float
     ) -> FetchResult:
         where = f" ({address})" if address else ""
         if response.status_code >= 400 or response.status_code in _REDIRECT_CODES:
-            raise FetchError(f"{url}{where} answered HTTP {response.status_code}; check the URL", url=original)
+            raise FetchError(
+                f"{url}{where} answered HTTP {response.status_code}; check the URL", url=original
+            )
         content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type and content_type not in ALLOWED_CONTENT_TYPES:
             raise UnsupportedContentType(
@@ -237,7 +246,9 @@ class Fetcher:
         except httpx.TimeoutException:
             raise self._timeout(original) from None
         except httpx.HTTPError as exc:
-            raise FetchError(f"reading {url}{where} failed: {exc.__class__.__name__}: {exc}", url=original) from None
+            raise FetchError(
+                f"reading {url}{where} failed: {exc.__class__.__name__}: {exc}", url=original
+            ) from None
         return FetchResult(
             url=original,
             final_url=str(url),

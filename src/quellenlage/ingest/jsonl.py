@@ -12,9 +12,15 @@ import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 _CHUNK = 1 << 20
+
+
+class LineSource(Protocol):
+    """A binary stream read line by line (a file, a GzipFile, standard input)."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,7 @@ class Record:
     title: str | None
 
 
-def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[Line | Broken]:
+def iter_lines(stream: LineSource, max_line_bytes: int) -> Iterator[Line | Broken]:
     """Non-blank lines of ``stream``; a ``Broken`` last when decompression fails midway."""
     number = 0
     try:
@@ -60,24 +66,28 @@ def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[Line | Broken]
         yield Broken(number + 1, f"{exc.__class__.__name__}: {exc}")
 
 
-def _skip_rest_of_line(stream: BinaryIO) -> None:
+def _skip_rest_of_line(stream: LineSource) -> None:
     while True:
         chunk = stream.readline(_CHUNK)
         if not chunk or chunk.endswith(b"\n"):
             return
 
 
+class BadRecord(Exception):
+    """A JSONL line that is not an article record; the message says what is wrong with it."""
+
+
 def parse_record(data: bytes) -> Record:
-    """One JSONL line → Record; ``ValueError`` says what is wrong with the line."""
+    """One JSONL line → Record; raises :class:`BadRecord` saying what is wrong with the line."""
     try:
         value = json.loads(data)
     except ValueError as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
+        raise BadRecord(f"not valid JSON ({exc})") from None
     if not isinstance(value, dict):
-        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+        raise BadRecord(f"expected a JSON object, got {type(value).__name__}")
     text = value.get("text")
     if not isinstance(text, str):
-        raise ValueError("field 'text' is missing or not a string")
+        raise BadRecord("field 'text' is missing or not a string")
     return Record(
         text=text,
         url=_string(value, "url"),

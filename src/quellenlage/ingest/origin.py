@@ -22,7 +22,9 @@ _DOMAIN = re.compile(
 )
 _DOMAIN_AFTER_SLASH = re.compile(r"(?<=/)((?:[a-z0-9-]+\.)+[a-z]{2,24})(?![\w-])", re.IGNORECASE)
 # 07.02.2026, 7.2.2026, 2026-02-07; letters o/O tolerated for zeros ("07.02.2o26").
-_DATE = re.compile(r"(?<![\d.])(\d[\doO]?\.\s?[\doO]{1,2}\.\s?[12][\doO]{3}|[12][\doO]{3}-[\doO]{2}-[\doO]{2})(?![\d])")
+_DATE = re.compile(
+    r"(?<![\d.])(\d[\doO]?\.\s?[\doO]{1,2}\.\s?[12][\doO]{3}|[12][\doO]{3}-[\doO]{2}-[\doO]{2})(?![\d])"
+)
 
 # Each rule searches for a literal keyword first (fast on long texts) and then checks the line.
 _SOURCE_KEY = re.compile(r"Quell(?:en|e|-Links?)[ \t]*:")
@@ -33,13 +35,29 @@ _TRANSLATED_KEY = re.compile(
 _VIA = re.compile(r"[Vv]ia[ \t]+(?P<target>https?://[^\s<>\"')\]]+|(?:[\w-]+\.)+[a-z]{2,24}\b)")
 
 # Agencies, case-sensitive as they write themselves, so that "Ap" or "APA" do not match "AP".
-AGENCIES = {"dpa": "dpa", "dpa-AFX": "dpa", "AFP": "AFP", "Reuters": "Reuters", "AP": "AP", "epd": "epd", "KNA": "KNA"}
+AGENCIES = {
+    "dpa": "dpa",
+    "dpa-AFX": "dpa",
+    "AFP": "AFP",
+    "Reuters": "Reuters",
+    "AP": "AP",
+    "epd": "epd",
+    "KNA": "KNA",
+}
 _AGENCY = r"(?:dpa-AFX|dpa|AFP|Reuters|AP|epd|KNA)"
 _AGENCY_TAG = rf"(?:[a-z]{{1,5}}/)*(?P<agency>{_AGENCY})(?:/(?:[a-zA-Z]{{1,8}}))*"
 _AGENCY_PATTERNS = (  # (substrings one of which must occur, pattern)
     (("(",), re.compile(rf"\({_AGENCY_TAG}\)")),  # "(dpa)", "Berlin (AFP/dpa) -", "(mm/dpa)"
-    (("©", "(c)", "Copyright"), re.compile(rf"(?:©|\(c\)|Copyright)[ \t]*(?:\d{{4}}[ \t]+)?(?P<agency>{_AGENCY})\b")),
-    (("Material",), re.compile(rf"Material[ \t]+(?:von|der|des)[ \t]+(?:Nachrichtenagentur(?:en)?[ \t]+)?(?P<agency>{_AGENCY})\b")),
+    (
+        ("©", "(c)", "Copyright"),
+        re.compile(rf"(?:©|\(c\)|Copyright)[ \t]*(?:\d{{4}}[ \t]+)?(?P<agency>{_AGENCY})\b"),
+    ),
+    (
+        ("Material",),
+        re.compile(
+            rf"Material[ \t]+(?:von|der|des)[ \t]+(?:Nachrichtenagentur(?:en)?[ \t]+)?(?P<agency>{_AGENCY})\b"
+        ),
+    ),
 )
 # A byline or credit line that is only the agency tag: "dpa", "Von Anna Muster, AFP", "mm/dpa".
 _AGENCY_LINE = re.compile(rf"[ \t]*(?:Von[ \t]+[^\n,]{{2,60}},[ \t]*)?{_AGENCY_TAG}[ \t]*")
@@ -111,7 +129,9 @@ def _keyword_lines(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, i
             yield line_start, line_end, text[match.end() : line_end], True
 
 
-def _origin(kind: OriginKind, outlet: str, date: dt.date | None, text: str, start: int, end: int, article_id: str) -> Origin:
+def _origin(
+    kind: OriginKind, outlet: str, date: dt.date | None, text: str, start: int, end: int, article_id: str
+) -> Origin:
     while start < end and text[start] in " \t":
         start += 1
     return Origin(kind, outlet, date, text[start:end], Span(article_id, start, end))
@@ -138,7 +158,10 @@ def _translated_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
     for start, end, rest, _own_line in _keyword_lines(_TRANSLATED_KEY, text):
         date = _date(rest)
-        origins += [_origin(OriginKind.TRANSLATED, outlet, date, text, start, end, article_id) for outlet in _outlets(rest)]
+        origins += [
+            _origin(OriginKind.TRANSLATED, outlet, date, text, start, end, article_id)
+            for outlet in _outlets(rest)
+        ]
     return origins
 
 
@@ -149,7 +172,9 @@ def _via(text: str, article_id: str) -> list[Origin]:
             continue  # "Trivia", "Ovia-…"
         outlet = _outlets(match["target"])
         if outlet:
-            origins.append(_origin(OriginKind.VIA, outlet[0], None, text, match.start(), match.end(), article_id))
+            origins.append(
+                _origin(OriginKind.VIA, outlet[0], None, text, match.start(), match.end(), article_id)
+            )
     return origins
 
 
@@ -159,10 +184,20 @@ def _agencies(text: str, article_id: str) -> list[Origin]:
         if not any(key in text for key in keys):
             continue
         for match in pattern.finditer(text):
-            line_start, _end, before = _line_of(text, match.start(), match.end())
+            _start, _end, before = _line_of(text, match.start(), match.end())
             if _PHOTO_CREDIT.search(before):
                 continue
-            origins.append(_origin(OriginKind.AGENCY, AGENCIES[match["agency"]], None, text, match.start(), match.end(), article_id))
+            origins.append(
+                _origin(
+                    OriginKind.AGENCY,
+                    AGENCIES[match["agency"]],
+                    None,
+                    text,
+                    match.start(),
+                    match.end(),
+                    article_id,
+                )
+            )
     lines_seen: set[int] = set()
     for hint in _AGENCY_HINTS:
         at = text.find(hint)
@@ -172,7 +207,7 @@ def _agencies(text: str, article_id: str) -> list[Origin]:
             if start in lines_seen or end - start > _AGENCY_LINE_MAX:
                 continue
             lines_seen.add(start)
-            if match := _AGENCY_LINE.fullmatch(text, start, end):
-                outlet = AGENCIES[match["agency"]]
+            if line_match := _AGENCY_LINE.fullmatch(text, start, end):
+                outlet = AGENCIES[line_match["agency"]]
                 origins.append(_origin(OriginKind.AGENCY, outlet, None, text, start, end, article_id))
     return origins

@@ -35,14 +35,68 @@ def outlet_from_domain_text(value: str) -> str | None:
 
 # An outlet that signs its own sections: a short all-caps name alone on a line ("OZD") or starting
 # a heading line ("OZD-Kommentar – Drohung als Strategie", "OZD-Analyse").
-_SIGNATURE_LINE = re.compile(r"(?P<name>[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,5})(?:-[A-ZÄÖÜ][\w-]*(?:[ \t]+[–—-][ \t]+[^.!?]*)?)?[ \t]*")
+_SIGNATURE_LINE = re.compile(
+    r"(?P<name>[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,5})(?:-[A-ZÄÖÜ][\w-]*(?:[ \t]+[–—-][ \t]+[^.!?]*)?)?[ \t]*"
+)
 _HEADING_MAX_CHARS = 80
 # All-caps words that begin headings without being an outlet: countries, alliances, parties,
 # agencies (those are origins, see origin.py), and common abbreviations.
 _NOT_OUTLETS = frozenset(
-    """USA US UK EU UN UNO NATO OSZE WHO IWF EZB BRD DDR GB RKI BND BKA BGH CDU CSU SPD FDP AFD
-    BSW FAQ PDF DPA AFP AP KNA EPD SID APA DDP KI IT TV ARD ZDF ORF SRF ID PS NB INFO TIPP FAZIT
-    UPDATE EILMELDUNG LIVE NEU VIDEO FOTO""".split()
+    [
+        "USA",
+        "US",
+        "UK",
+        "EU",
+        "UN",
+        "UNO",
+        "NATO",
+        "OSZE",
+        "WHO",
+        "IWF",
+        "EZB",
+        "BRD",
+        "DDR",
+        "GB",
+        "RKI",
+        "BND",
+        "BKA",
+        "BGH",
+        "CDU",
+        "CSU",
+        "SPD",
+        "FDP",
+        "AFD",
+        "BSW",
+        "FAQ",
+        "PDF",
+        "DPA",
+        "AFP",
+        "AP",
+        "KNA",
+        "EPD",
+        "SID",
+        "APA",
+        "DDP",
+        "KI",
+        "IT",
+        "TV",
+        "ARD",
+        "ZDF",
+        "ORF",
+        "SRF",
+        "ID",
+        "PS",
+        "NB",
+        "INFO",
+        "TIPP",
+        "FAZIT",
+        "UPDATE",
+        "EILMELDUNG",
+        "LIVE",
+        "NEU",
+        "VIDEO",
+        "FOTO",
+    ]
 )
 MIN_SIGNATURES = 2  # one line alone could be an acronym heading; two make it a house style
 

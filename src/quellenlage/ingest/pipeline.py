@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import FetchError, FetchRefused, FetchTimeout, FetchTooLarge, InputError
 from ..models import Article, DateSource, Outcome, OutcomeStatus, SkipReason
@@ -32,8 +32,11 @@ from .build import make_article
 from .feeds import Entry, parse_feed
 from .fetch import Fetcher, FetchResult, UnsupportedContentType
 from .html import extract_page
-from .jsonl import Broken, iter_lines, parse_record
+from .jsonl import BadRecord, Broken, LineSource, iter_lines, parse_record
 from .text import decode, looks_binary
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,9 @@ def iter_ingest(
         run.close()
 
 
-def _skipped(name: str, reason: SkipReason, detail: str, raw: bytes | None = None, raw_type: str = "") -> IngestItem:
+def _skipped(
+    name: str, reason: SkipReason, detail: str, raw: bytes | None = None, raw_type: str = ""
+) -> IngestItem:
     return IngestItem(Outcome(name, OutcomeStatus.SKIPPED, reason.value, detail), None, raw, raw_type)
 
 
@@ -69,7 +74,11 @@ def _failed(name: str, reason: str, detail: str, raw: bytes | None = None, raw_t
     return IngestItem(Outcome(name, OutcomeStatus.FAILED, reason, detail), None, raw, raw_type)
 
 
-_FETCH_REASONS = ((FetchTimeout, "fetch-timeout"), (FetchTooLarge, "fetch-too-large"), (FetchRefused, "fetch-refused"))
+_FETCH_REASONS = (
+    (FetchTimeout, "fetch-timeout"),
+    (FetchTooLarge, "fetch-too-large"),
+    (FetchRefused, "fetch-refused"),
+)
 
 
 def _fetch_failure(name: str, error: FetchError) -> IngestItem:
@@ -88,13 +97,14 @@ class _Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
         if self._head:
-            count = min(len(buffer), len(self._head))
-            buffer[:count], self._head = self._head[:count], self._head[count:]
+            count = min(len(view), len(self._head))
+            view[:count], self._head = self._head[:count], self._head[count:]
             return count
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
 
@@ -123,7 +133,13 @@ class _Run:
                 first = self._seen.setdefault(article.id, item.outcome.input)
                 if first != item.outcome.input:
                     detail = f"article {article.id} was already read from {first} in this run"
-                    skipped = Outcome(item.outcome.input, OutcomeStatus.SKIPPED, SkipReason.DUPLICATE.value, detail, article.id)
+                    skipped = Outcome(
+                        item.outcome.input,
+                        OutcomeStatus.SKIPPED,
+                        SkipReason.DUPLICATE.value,
+                        detail,
+                        article.id,
+                    )
                     item = IngestItem(skipped, None, item.raw, item.raw_type)
             yield item
 
@@ -136,7 +152,11 @@ class _Run:
             yield from self._url(value)
         elif "://" in value:
             scheme = value.split("://", 1)[0]
-            yield _failed(value, "unsupported-scheme", f"cannot ingest {value}: only http(s) URLs, paths and '-' are read, not '{scheme}://'")
+            yield _failed(
+                value,
+                "unsupported-scheme",
+                f"cannot ingest {value}: only http(s) URLs, paths and '-' are read, not '{scheme}://'",
+            )
         else:
             yield from self._path(Path(value), value)
 
@@ -144,7 +164,9 @@ class _Run:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
             if not files:
-                yield _skipped(name, SkipReason.EMPTY, f"directory {name} contains no files (hidden files are ignored)")
+                yield _skipped(
+                    name, SkipReason.EMPTY, f"directory {name} contains no files (hidden files are ignored)"
+                )
             for file in files:
                 yield from self._file(file, str(file))
         elif path.is_file():
@@ -163,14 +185,24 @@ class _Run:
                 kind = detect.sniff(head, name)
                 if kind in (detect.GZIP, detect.JSONL):
                     handle.seek(0)
-                    stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if kind == detect.GZIP else handle
+                    stream: LineSource = (
+                        gzip.GzipFile(fileobj=handle, mode="rb") if kind == detect.GZIP else handle
+                    )
                     yield from self._jsonl(stream, name)
                     return
                 if size > cap:
-                    yield _failed(name, "too-large", f"{name} has {size:,} bytes, over max_input_bytes={cap:,}; split it or raise max_input_bytes")
+                    yield _failed(
+                        name,
+                        "too-large",
+                        f"{name} has {size:,} bytes, over max_input_bytes={cap:,}; split it or raise max_input_bytes",
+                    )
                     return
                 if kind == detect.BINARY:
-                    yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is a binary file (an image, archive or other non-text format)")
+                    yield _skipped(
+                        name,
+                        SkipReason.UNSUPPORTED_TYPE,
+                        f"{name} is a binary file (an image, archive or other non-text format)",
+                    )
                     return
                 data = head + handle.read(cap + 1 - len(head))
         except OSError as exc:
@@ -184,13 +216,17 @@ class _Run:
         head = stream.read(detect.SNIFF_BYTES)
         kind = detect.sniff(head)
         if kind in (detect.GZIP, detect.JSONL):
-            buffered: BinaryIO = io.BufferedReader(_Prefixed(head, stream))
+            buffered = io.BufferedReader(_Prefixed(head, stream))
             yield from self._jsonl(gzip.GzipFile(fileobj=buffered) if kind == detect.GZIP else buffered, name)
             return
         cap = self.settings.max_input_bytes
         data = head + stream.read(cap + 1 - len(head))
         if len(data) > cap:
-            yield _failed(name, "too-large", f"standard input has more than max_input_bytes={cap:,} bytes; split it or raise the cap")
+            yield _failed(
+                name,
+                "too-large",
+                f"standard input has more than max_input_bytes={cap:,} bytes; split it or raise the cap",
+            )
             return
         yield from self._document(data, kind, name, url=None)
 
@@ -212,7 +248,9 @@ class _Run:
         if not data.strip():
             yield _skipped(name, SkipReason.EMPTY, f"{name} is empty", data, kind)
         elif kind == detect.BINARY:
-            yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is binary, not text or HTML", None, kind)
+            yield _skipped(
+                name, SkipReason.UNSUPPORTED_TYPE, f"{name} is binary, not text or HTML", None, kind
+            )
         elif kind == detect.FEED:
             yield from self._feed(data, name, url)
         elif kind == detect.HTML:
@@ -227,17 +265,26 @@ class _Run:
     def _html(self, data: bytes, name: str, url: str | None) -> IngestItem:
         try:
             page = extract_page(decode(data), url)
-        except Exception as exc:  # a third-party parser on hostile input: report, do not crash the run
-            return _failed(name, "extraction-error", f"extracting {name} failed ({exc.__class__.__name__}: {exc}); the page may be malformed", data, detect.HTML)
+        except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile input must not end the run
+            return _failed(
+                name,
+                "extraction-error",
+                f"extracting {name} failed ({exc.__class__.__name__}: {exc}); the page may be malformed",
+                data,
+                detect.HTML,
+            )
         # trafilatura falls back to all visible text (menus, link lists) when it finds no article, so
         # a page whose main text is under min_article_chars is not an article rather than a short one.
-        length = len(page.text.strip()) if page.text else 0
+        text = page.text or ""
+        length = len(text.strip())
         if length < self.settings.min_article_chars:
-            detail = (f"{name} has no main text ({length} characters found, min_article_chars="
-                      f"{self.settings.min_article_chars}): a navigation, index or empty page")
+            detail = (
+                f"{name} has no main text ({length} characters found, min_article_chars="
+                f"{self.settings.min_article_chars}): a navigation, index or empty page"
+            )
             return _skipped(name, SkipReason.NOT_AN_ARTICLE, detail, data, detect.HTML)
         article = make_article(
-            page.text,
+            text,
             url=url or page.canonical_url,
             title=page.title,
             author=page.author,
@@ -249,34 +296,63 @@ class _Run:
     def _ready(self, article: Article, name: str, raw: bytes, raw_type: str) -> IngestItem:
         minimum = self.settings.min_article_chars
         if len(article.text) < minimum:
-            detail = f"{name} has {len(article.text)} characters of text, fewer than min_article_chars={minimum}"
-            return IngestItem(Outcome(name, OutcomeStatus.SKIPPED, SkipReason.TOO_SHORT.value, detail, article.id), None, raw, raw_type)
-        return IngestItem(Outcome(name, OutcomeStatus.STORED, "", "ready to store", article.id), article, raw, raw_type)
+            detail = (
+                f"{name} has {len(article.text)} characters of text, fewer than min_article_chars={minimum}"
+            )
+            return IngestItem(
+                Outcome(name, OutcomeStatus.SKIPPED, SkipReason.TOO_SHORT.value, detail, article.id),
+                None,
+                raw,
+                raw_type,
+            )
+        return IngestItem(
+            Outcome(name, OutcomeStatus.STORED, "", "ready to store", article.id), article, raw, raw_type
+        )
 
     # -- bulk and feeds ----------------------------------------------------------------------
 
-    def _jsonl(self, stream: BinaryIO, name: str) -> Iterator[IngestItem]:
+    def _jsonl(self, stream: LineSource, name: str) -> Iterator[IngestItem]:
         count = 0
         for line in iter_lines(stream, self.settings.max_input_bytes):
             count += 1
             where = f"{name}:{line.number}"
             if isinstance(line, Broken):
-                yield _failed(where, "truncated", f"{name} breaks at line {line.number} ({line.message}); the lines before it were read; re-download or re-compress the file")
+                yield _failed(
+                    where,
+                    "truncated",
+                    f"{name} breaks at line {line.number} ({line.message}); the lines before it were read; re-download or re-compress the file",
+                )
                 return
             if line.data is None:
-                yield _failed(where, "line-too-long", f"line {where} is longer than max_input_bytes={self.settings.max_input_bytes:,}; it was skipped")
+                yield _failed(
+                    where,
+                    "line-too-long",
+                    f"line {where} is longer than max_input_bytes={self.settings.max_input_bytes:,}; it was skipped",
+                )
                 continue
             try:
                 record = parse_record(line.data)
-            except ValueError as exc:
-                yield _failed(where, "bad-line", f"{where}: {exc}; fix or remove this line (the other lines are read)", line.data, detect.JSONL)
+            except BadRecord as exc:
+                yield _failed(
+                    where,
+                    "bad-line",
+                    f"{where}: {exc}; fix or remove this line (the other lines are read)",
+                    line.data,
+                    detect.JSONL,
+                )
                 continue
             if not record.text.strip():
-                yield _skipped(where, SkipReason.EMPTY, f"{where} has an empty 'text'", line.data, detect.JSONL)
+                yield _skipped(
+                    where, SkipReason.EMPTY, f"{where} has an empty 'text'", line.data, detect.JSONL
+                )
                 continue
             article = make_article(
-                record.text, url=record.url, title=record.title, published=record.published,
-                site_name=record.source, source_label=record.label,
+                record.text,
+                url=record.url,
+                title=record.title,
+                published=record.published,
+                site_name=record.source,
+                source_label=record.label,
             )
             yield self._ready(article, where, line.data, detect.JSONL)
         if count == 0:
@@ -309,7 +385,9 @@ class _Run:
                 problem = f"{entry.link} is not an article page ({result.content_type or kind})"
         raw = entry.content.encode("utf-8")
         if len(entry.content) >= self.settings.min_article_chars:
-            article = make_article(entry.content, url=entry.link, title=entry.title, published=entry.published)
+            article = make_article(
+                entry.content, url=entry.link, title=entry.title, published=entry.published
+            )
             return self._ready(article, name, raw, "text/html")
         return _failed(
             name,
@@ -326,13 +404,12 @@ class _Run:
         article = item.article
         if article is None or (article.title and article.published):
             return item
-        changes: dict[str, object] = {}
-        if not article.title and entry.title:
-            changes["title"] = entry.title
-        if article.published is None and entry.published:
-            changes["published"] = entry.published
-            changes["published_source"] = DateSource.METADATA
-        return IngestItem(item.outcome, replace(article, **changes), item.raw, item.raw_type) if changes else item
+        title = article.title or entry.title
+        published, published_source = article.published, article.published_source
+        if published is None and entry.published:
+            published, published_source = entry.published, DateSource.METADATA
+        completed = replace(article, title=title, published=published, published_source=published_source)
+        return IngestItem(item.outcome, completed, item.raw, item.raw_type)
 
 
 def _kind_of(result: FetchResult) -> str:
@@ -340,7 +417,11 @@ def _kind_of(result: FetchResult) -> str:
     if media in ("text/html", "application/xhtml+xml"):
         return detect.HTML
     if "xml" in media:
-        return detect.FEED if detect.sniff_content(result.body[: detect.SNIFF_BYTES]) != detect.HTML else detect.HTML
+        return (
+            detect.FEED
+            if detect.sniff_content(result.body[: detect.SNIFF_BYTES]) != detect.HTML
+            else detect.HTML
+        )
     if media in ("application/x-ndjson", "application/jsonl", "application/json"):
         return detect.JSONL
     head = result.body[: detect.SNIFF_BYTES]
