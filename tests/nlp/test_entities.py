@@ -53,6 +53,9 @@ PER, LOC, ORG, MISC = EntityType.PER, EntityType.LOC, EntityType.ORG, EntityType
         ("Aus Sicht des Kremls ist das inakzeptabel.", ("Kremls", ORG)),
         ("Ein Treffen der Koalition der Willigen fand statt.", ("Koalition der Willigen", ORG)),
         ("Die Delegation reiste weiter nach Xantira.", ("Xantira", LOC)),
+        ("Sie studierte an der Universität Hamburg.", ("Universität Hamburg", ORG)),
+        ("Das Urteil des Landgerichts Brobnitz fiel.", ("Landgerichts Brobnitz", ORG)),
+        ("Der FC Xantira gewann.", ("FC Xantira", ORG)),
         ("Das sei falsch, sagte gestern Quorvel.", ("Quorvel", MISC)),
         ("Laut Quorvel ist das falsch.", ("Quorvel", PER)),
         ("Die Rakete von SpaceX startete.", ("SpaceX", ORG)),
@@ -71,6 +74,7 @@ def test_rules_find_names(sentence: str, expected: tuple[str, EntityType]) -> No
         "Die Bereitschaft zum Risiko ist begrenzt, die Kriegsachse eine Behauptung.",
         "Die Russen und die Franzosen verhandeln.",
         "Die NATO-Präsenz und die US-Truppen bleiben.",
+        "Die Bank am Markt und das Gericht im Ort sind neu.",
     ],
 )
 def test_rules_do_not_fire_on_common_words(sentence: str) -> None:

@@ -29,6 +29,7 @@ from quellenlage.nlp.gazetteer import (
     gazetteer,
     is_common_word,
     is_derived_noun,
+    is_org_head,
     is_place_noun,
     is_role,
 )
@@ -175,6 +176,12 @@ class RuleRecognizer:
             if kind is EntityType.PER:
                 return self._extend_name(toks, j, after_first_name=tok.text in g.first_names), kind
             return j, kind
+        if is_org_head(tok.text) and i + 1 < len(toks):
+            name = self._gazetteer_match(toks, i + 1)
+            if name is not None and name[1] is not EntityType.PER:
+                return name[0], EntityType.ORG
+            if _unknown(toks[i + 1]) or toks[i + 1].text.isupper() and len(toks[i + 1].text) > 1:
+                return i + 2, EntityType.ORG
         if is_role(tok.text):
             return None  # the name after a role noun starts its own mention (see _after_role)
         first_name = tok.text in g.first_names

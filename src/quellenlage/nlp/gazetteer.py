@@ -7,6 +7,7 @@ Data files (``quellenlage/data/entities/``)
 - ``first_names.txt``: given names (first tokens of PER names in the training data).
 - ``roles.txt``: role and title nouns that introduce a person's name.
 - ``places.txt``: nouns that introduce a place name ("Atomkraftwerk Saporischschja").
+- ``org_heads.txt``: nouns that make an organisation of the name after them ("Universität Hamburg").
 - ``not_names.txt``: demonyms the silver data tags but that are no names.
 
 The common-noun lexicon is the German lookup lemma table of ``spacy-lookups-data`` (a declared
@@ -47,6 +48,7 @@ class Gazetteer:
     first_names: frozenset[str]
     roles: tuple[str, ...]
     places: tuple[str, ...]
+    org_heads: frozenset[str]
     lexicon: frozenset[str]  # known words, as written in the lemma table (case kept)
     lexicon_lower: frozenset[str]
 
@@ -83,6 +85,7 @@ def gazetteer() -> Gazetteer:
         first_names=frozenset(_lines("first_names.txt")),
         roles=tuple(_lines("roles.txt")),
         places=tuple(_lines("places.txt")),
+        org_heads=frozenset(_lines("org_heads.txt")),
         lexicon=lexicon,
         lexicon_lower=frozenset(w.lower() for w in lexicon),
     )
@@ -155,5 +158,16 @@ def is_place_noun(word: str) -> bool:
     lower = word.lower()
     for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
         if stem in gazetteer().places or any(stem.endswith(p) and len(p) > 4 for p in gazetteer().places):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def is_org_head(word: str) -> bool:
+    """True for a noun that forms an organisation name with a following name ("Landgerichts")."""
+    heads = gazetteer().org_heads
+    lower = word.lower()
+    for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
+        if stem in heads or any(stem.endswith(h) and len(h) > 4 for h in heads):
             return True
     return False
