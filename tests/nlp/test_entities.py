@@ -7,13 +7,9 @@ from pathlib import Path
 import pytest
 
 from quellenlage.models import Article, EntityType, Mention, Span
-from quellenlage.nlp.entities import (
-    RuleRecognizer,
-    entity_id,
-    find_entities,
-    merge_mentions,
-)
+from quellenlage.nlp.entities import RuleRecognizer, find_entities, merge_mentions
 from quellenlage.nlp.gazetteer import is_common_word, is_role
+from quellenlage.nlp.linking import entity_id
 
 
 def seed(path: Path, article_id: str) -> Article:

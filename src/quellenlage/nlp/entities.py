@@ -18,7 +18,6 @@ recognised; propagation adds them as ``source="propagated"`` mentions of the kno
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,6 +32,7 @@ from quellenlage.nlp.gazetteer import (
     is_place_noun,
     is_role,
 )
+from quellenlage.nlp.linking import canonicalise, propagate
 
 WORD = re.compile(r"\w+(?:[-'’.&]\w+)*\.?|[^\w\s]", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\d\.)\s+(?=[\"„»(A-ZÄÖÜ])|\n+(?![a-zäöüß])")
@@ -321,7 +321,7 @@ def _next_cap(toks: list[_Tok], i: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Merge, propagate, canonicalise
+# Merge (propagation and canonicalisation live in linking.py)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -343,73 +343,6 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
         if all(m.span.end <= c.span.start or m.span.start >= c.span.end for c in chosen):
             chosen.append(m)
     return sorted(chosen, key=lambda m: m.span.start)
-
-
-def _base(text: str, known: set[str]) -> str:
-    """The name without a genitive ending ("Moskaus" -> "Moskau") when the bare form is known."""
-    for ending in ("'s", "’s", "s", "es"):
-        if text.endswith(ending) and text[: -len(ending)] in known:
-            return text[: -len(ending)]
-    if text.endswith(("iums", "ums")) and text[:1].isupper():
-        return text[:-1]  # "Außenministeriums" -> "Außenministerium", also when only the genitive occurs
-    return text
-
-
-def propagate(text: str, article_id: str, mentions: list[Mention]) -> list[Mention]:
-    """Find every further occurrence of recognised names, their surnames and genitives."""
-    forms: dict[str, EntityType] = {}
-    known = {m.text for m in mentions} | set(gazetteer().names)
-    for m in mentions:
-        base = _base(m.text, known)
-        forms.setdefault(base, m.type)
-        parts = base.split()
-        if m.type is EntityType.PER and len(parts) > 1 and len(parts[-1]) > 2:
-            forms.setdefault(parts[-1], EntityType.PER)
-    taken = [(m.span.start, m.span.end) for m in mentions]
-    extra: list[Mention] = []
-    for form in sorted(forms, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![\w-]){re.escape(form)}(?:s|es|'s|’s)?(?!\w)")
-        for hit in pattern.finditer(text):
-            a, b = hit.span()
-            if any(a < e and b > s for s, e in taken):
-                continue
-            taken.append((a, b))
-            extra.append(Mention(Span(article_id, a, b), text[a:b], forms[form], "propagated"))
-    return sorted(mentions + extra, key=lambda m: m.span.start)
-
-
-def entity_id(name: str) -> str:
-    """``"e:"`` + the lower-cased name with runs of non-word characters as ``_``."""
-    return "e:" + re.sub(r"\W+", "_", name.lower()).strip("_")
-
-
-def canonicalise(mentions: Sequence[Mention]) -> tuple[Entity, ...]:
-    """Group mentions into entities: same base form, or a surname of exactly one full name."""
-    known = {m.text for m in mentions} | set(gazetteer().names)
-    known |= {m.text.split()[-1] for m in mentions if m.type is EntityType.PER and " " in m.text}
-    groups: dict[str, list[Mention]] = {}
-    for m in mentions:
-        groups.setdefault(_base(m.text, known).lower(), []).append(m)
-    full = [k for k in groups if " " in k]
-    for key in [k for k in groups if " " not in k]:
-        owners = [f for f in full if f.split()[-1] == key and _type(groups[f]) is EntityType.PER]
-        if len(owners) == 1:
-            groups[owners[0]].extend(groups.pop(key))
-    entities = []
-    for group in groups.values():
-        bases = [_base(m.text, known) for m in group]
-        name = max(bases, key=lambda b: (len(b), b[:1].isupper(), b))
-        aliases = tuple(sorted({m.text for m in group} - {name}))
-        ordered = tuple(sorted(group, key=lambda m: m.span.start))
-        entities.append(Entity(entity_id(name), name, _type(group), aliases, ordered))
-    return tuple(sorted(entities, key=lambda e: e.mentions[0].span.start))
-
-
-def _type(group: Sequence[Mention]) -> EntityType:
-    """Majority type of the recognised mentions; MISC (a name of unknown kind) only when alone."""
-    own = [m.type for m in group if m.source != "propagated"] or [m.type for m in group]
-    known = [t for t in own if t is not EntityType.MISC] or own
-    return Counter(known).most_common(1)[0][0]
 
 
 def find_entities(

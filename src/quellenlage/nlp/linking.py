@@ -1,7 +1,15 @@
-"""Link the entities of several readings of one story into story-level entities.
+"""Canonical entities: within one article (propagate, canonicalise) and across a story (link).
 
-Per-article entity ids are ``"e:" + normalised canonical name`` (see
-:func:`quellenlage.nlp.entities.entity_id`), so the same name gives the same id in every article.
+Within an article (called by :func:`quellenlage.nlp.entities.find_entities`)
+- :func:`propagate`: a name recognised once is found everywhere, also as surname or genitive
+  (``Maria Sacharowa`` -> ``Sacharowa``, ``Sacharowas``), and inside hyphen compounds
+  (``NATO-Präsenz``), as ``source="propagated"`` mentions;
+- :func:`canonicalise`: one Entity per real-world thing; ``name`` is the longest full form,
+  ``id`` is ``"e:" + normalised name``; a surname joins a full name only when exactly one full
+  name of the article ends with it.
+
+Across the readings of one story (:func:`link_entities`, :func:`story_entities`): per-article
+ids are name-based (:func:`entity_id`), so the same name gives the same id in every article.
 Linking adds what one article alone cannot know:
 
 - a surname-only person (``Sacharowa`` in one article) joins the full name found in another
@@ -9,17 +17,85 @@ Linking adds what one article alone cannot know:
   with two candidates (``Hans Brumbel``, ``Erika Brumbel``) it stays on its own;
 - the type is the majority over articles.
 
-Since linking depends only on names, the result maps per-article ids to story ids as one dict.
+Since story linking depends only on names, the result maps per-article ids to story ids as one dict.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quellenlage.models import Description, Entity, EntityType, Mention, Reading
-from quellenlage.nlp.entities import entity_id
+from quellenlage.models import Description, Entity, EntityType, Mention, Reading, Span
+from quellenlage.nlp.gazetteer import gazetteer
+
+
+def _base(text: str, known: set[str]) -> str:
+    """The name without a genitive ending ("Moskaus" -> "Moskau") when the bare form is known."""
+    for ending in ("'s", "’s", "s", "es"):
+        if text.endswith(ending) and text[: -len(ending)] in known:
+            return text[: -len(ending)]
+    if text.endswith(("iums", "ums")) and text[:1].isupper():
+        return text[:-1]  # "Außenministeriums" -> "Außenministerium", also when only the genitive occurs
+    return text
+
+
+def propagate(text: str, article_id: str, mentions: list[Mention]) -> list[Mention]:
+    """Find every further occurrence of recognised names, their surnames and genitives."""
+    forms: dict[str, EntityType] = {}
+    known = {m.text for m in mentions} | set(gazetteer().names)
+    for m in mentions:
+        base = _base(m.text, known)
+        forms.setdefault(base, m.type)
+        parts = base.split()
+        if m.type is EntityType.PER and len(parts) > 1 and len(parts[-1]) > 2:
+            forms.setdefault(parts[-1], EntityType.PER)
+    taken = [(m.span.start, m.span.end) for m in mentions]
+    extra: list[Mention] = []
+    for form in sorted(forms, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w-]){re.escape(form)}(?:s|es|'s|’s)?(?!\w)")
+        for hit in pattern.finditer(text):
+            a, b = hit.span()
+            if any(a < e and b > s for s, e in taken):
+                continue
+            taken.append((a, b))
+            extra.append(Mention(Span(article_id, a, b), text[a:b], forms[form], "propagated"))
+    return sorted(mentions + extra, key=lambda m: m.span.start)
+
+
+def entity_id(name: str) -> str:
+    """``"e:"`` + the lower-cased name with runs of non-word characters as ``_``."""
+    return "e:" + re.sub(r"\W+", "_", name.lower()).strip("_")
+
+
+def canonicalise(mentions: Sequence[Mention]) -> tuple[Entity, ...]:
+    """Group mentions into entities: same base form, or a surname of exactly one full name."""
+    known = {m.text for m in mentions} | set(gazetteer().names)
+    known |= {m.text.split()[-1] for m in mentions if m.type is EntityType.PER and " " in m.text}
+    groups: dict[str, list[Mention]] = {}
+    for m in mentions:
+        groups.setdefault(_base(m.text, known).lower(), []).append(m)
+    full = [k for k in groups if " " in k]
+    for key in [k for k in groups if " " not in k]:
+        owners = [f for f in full if f.split()[-1] == key and _type(groups[f]) is EntityType.PER]
+        if len(owners) == 1:
+            groups[owners[0]].extend(groups.pop(key))
+    entities = []
+    for group in groups.values():
+        bases = [_base(m.text, known) for m in group]
+        name = max(bases, key=lambda b: (len(b), b[:1].isupper(), b))
+        aliases = tuple(sorted({m.text for m in group} - {name}))
+        ordered = tuple(sorted(group, key=lambda m: m.span.start))
+        entities.append(Entity(entity_id(name), name, _type(group), aliases, ordered))
+    return tuple(sorted(entities, key=lambda e: e.mentions[0].span.start))
+
+
+def _type(group: Sequence[Mention]) -> EntityType:
+    """Majority type of the recognised mentions; MISC (a name of unknown kind) only when alone."""
+    own = [m.type for m in group if m.source != "propagated"] or [m.type for m in group]
+    known = [t for t in own if t is not EntityType.MISC] or own
+    return Counter(known).most_common(1)[0][0]
 
 
 @dataclass(frozen=True, slots=True)
