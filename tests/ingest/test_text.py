@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from quellenlage.ingest import detect
-from quellenlage.ingest.text import decode, find_header, looks_binary, parse_numeric_date
+from quellenlage.ingest.text import declared_charset, decode, find_header, looks_binary, parse_numeric_date
 
 GERMAN = "Größere Übungen für Bürger – „Anführungszeichen“ kosten 5 €."
 
@@ -117,3 +117,25 @@ def test_parse_numeric_date(raw, expected):
 )
 def test_sniff(head, name, expected):
     assert detect.sniff(head, name) == expected
+
+
+def test_decode_uses_declared_charset_when_not_utf8():
+    data = "Москва заявила, что".encode("cp1251")
+    assert decode(data, "windows-1251") == "Москва заявила, что"
+
+
+def test_decode_prefers_valid_utf8_over_a_wrong_declaration():
+    assert decode("Größe".encode(), "iso-8859-1") == "Größe"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "head", "expected"),
+    [
+        ("text/html; charset=KOI8-R", b"", "koi8-r"),
+        (None, b'<html><head><meta charset="windows-1251">', "windows-1251"),
+        (None, b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">', "iso-8859-15"),
+        ("text/html", b"<html><head><title>x</title>", None),
+    ],
+)
+def test_declared_charset(content_type, head, expected):
+    assert declared_charset(content_type, head) == expected

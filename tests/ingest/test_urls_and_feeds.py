@@ -161,3 +161,11 @@ def test_feed_url_answering_html_is_ingested_as_a_page(make_fetcher, settings):
     )
     (result,) = iter_ingest(["https://bote-neustadt.de/feed"], settings, fetcher=make_fetcher(web))
     assert result.outcome.status is STORED and result.raw_type == "text/html"
+
+
+def test_url_charset_from_http_header(make_fetcher, settings):
+    page = html_page(title="Haushalt", site_name=None).replace('<meta charset="utf-8">', "")
+    body = page.replace("Kämmerer", "Kämmerer «Москва»").encode("cp1251", errors="replace")
+    web = FakeWeb({"bote-neustadt.de/a": (200, {"content-type": "text/html; charset=windows-1251"}, body)})
+    (result,) = iter_ingest(["https://bote-neustadt.de/a"], settings, fetcher=make_fetcher(web))
+    assert "«Москва»" in result.article.text

@@ -33,7 +33,7 @@ from .feeds import Entry, parse_feed
 from .fetch import Fetcher, FetchResult, UnsupportedContentType
 from .html import extract_page
 from .jsonl import BadRecord, Broken, LineSource, iter_lines, parse_record
-from .text import decode, looks_binary
+from .text import declared_charset, decode, looks_binary
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -240,11 +240,14 @@ class _Run:
         if kind == detect.JSONL:
             yield from self._jsonl(io.BytesIO(result.body), url)
         else:
-            yield from self._document(result.body, kind, url, url=result.final_url)
+            yield from self._document(result.body, kind, url, url=result.final_url, charset=_charset(result))
 
     # -- one document ------------------------------------------------------------------------
 
-    def _document(self, data: bytes, kind: str, name: str, url: str | None) -> Iterator[IngestItem]:
+    def _document(
+        self, data: bytes, kind: str, name: str, url: str | None, charset: str | None = None
+    ) -> Iterator[IngestItem]:
+        """One document; ``charset`` is what the HTTP header declared, if anything."""
         if not data.strip():
             yield _skipped(name, SkipReason.EMPTY, f"{name} is empty", data, kind)
         elif kind == detect.BINARY:
@@ -254,17 +257,17 @@ class _Run:
         elif kind == detect.FEED:
             yield from self._feed(data, name, url)
         elif kind == detect.HTML:
-            yield self._html(data, name, url)
+            yield self._html(data, name, url, charset)
         else:
-            text = decode(data)
+            text = decode(data, charset)
             if not text.strip():
                 yield _skipped(name, SkipReason.EMPTY, f"{name} contains only whitespace", data, detect.TEXT)
             else:
                 yield self._ready(make_article(text, url=url, read_header=True), name, data, detect.TEXT)
 
-    def _html(self, data: bytes, name: str, url: str | None) -> IngestItem:
+    def _html(self, data: bytes, name: str, url: str | None, charset: str | None = None) -> IngestItem:
         try:
-            page = extract_page(decode(data), url)
+            page = extract_page(decode(data, charset or declared_charset(None, data)), url)
         except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile input must not end the run
             return _failed(
                 name,
@@ -380,7 +383,11 @@ class _Run:
             else:
                 kind = _kind_of(result)
                 if kind in (detect.HTML, detect.TEXT):
-                    item = next(self._document(result.body, kind, name, url=result.final_url))
+                    item = next(
+                        self._document(
+                            result.body, kind, name, url=result.final_url, charset=_charset(result)
+                        )
+                    )
                     return self._with_feed_metadata(item, entry)
                 problem = f"{entry.link} is not an article page ({result.content_type or kind})"
         raw = entry.content.encode("utf-8")
@@ -426,6 +433,10 @@ def _kind_of(result: FetchResult) -> str:
         return detect.JSONL
     head = result.body[: detect.SNIFF_BYTES]
     return detect.BINARY if looks_binary(head) else detect.sniff_content(head)
+
+
+def _charset(result: FetchResult) -> str | None:
+    return declared_charset(result.headers.get("content-type"))
 
 
 def _hidden(relative: Path) -> bool:

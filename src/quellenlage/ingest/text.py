@@ -60,28 +60,48 @@ def looks_binary(head: bytes) -> bool:
     return head.startswith(_BINARY_MAGIC) or b"\x00" in head[:8192]
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, declared: str | None = None) -> str:
     """Decode bytes of unknown encoding.
 
-    BOM first (UTF-8/16/32), then UTF-16 without BOM, then strict UTF-8, then cp1252 (the usual
-    Windows encoding of German text; its 0x80–0x9F are typographic quotes and dashes where latin-1
-    has unused control codes), and latin-1 when cp1252 cannot decode the bytes.
+    A BOM wins (UTF-8/16/32), then UTF-16 without BOM, then strict UTF-8 (a non-UTF-8 text almost
+    never decodes as UTF-8 by accident), then the ``declared`` charset (HTTP header or HTML meta)
+    when Python knows it, then cp1252 (the usual Windows encoding of German text; its 0x80–0x9F
+    are typographic quotes and dashes where latin-1 has unused control codes), and latin-1 when
+    cp1252 cannot decode the bytes.
     """
-    encoding = bom_encoding(data) or _utf16_without_bom(data[:4096])
-    if encoding:
-        bom_length = len(codecs.BOM_UTF8) if encoding == "utf-8" else 0
-        if encoding.startswith("utf-16") and data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            bom_length = 2
-        if encoding.startswith("utf-32"):
-            bom_length = 4
-        return data[bom_length:].decode(encoding, errors="replace")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    if encoding := _utf16_without_bom(data[:4096]):
+        return data.decode(encoding, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    codec = _codec(declared) if declared else None
+    if codec and codec not in ("utf-8", "latin-1", "iso8859-1", "ascii", "cp1252"):
+        return data.decode(codec, errors="replace")
     if _CP1252_UNDEFINED.isdisjoint(data):
         return data.decode("cp1252")
     return data.decode("latin-1")
+
+
+def _codec(label: str) -> str | None:
+    try:
+        return codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def declared_charset(content_type: str | None = None, head: bytes = b"") -> str | None:
+    """The charset an HTTP ``Content-Type`` header or an HTML ``<meta>`` declares, if any."""
+    if content_type and "charset=" in content_type.lower():
+        return content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip()
+    match = _META_CHARSET.search(head[:4096])
+    return match.group(1).decode("ascii") if match else None
 
 
 # ---------------------------------------------------------------------------------------------
