@@ -72,8 +72,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
-    if encoding := _utf16_without_bom(data[:4096]):
-        return data.decode(encoding, errors="replace")
+    if utf16 := _utf16_without_bom(data[:4096]):
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
