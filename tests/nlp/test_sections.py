@@ -203,3 +203,27 @@ def test_every_sentence_points_into_its_section() -> None:
         assert sentence.tokens[0].start == sentence.span.start
         assert sentence.tokens[-1].end == sentence.span.end
     assert [s.index for s in sentences] == list(range(len(sentences)))
+
+
+def test_question_box_heading_sets_the_role_of_its_own_section_only() -> None:
+    text = (
+        "Die Lage ist ernst.\n\nWer ist Tedros Ghebreyesus?\nEr leitet die WHO.\n\n"
+        "Frau Merkel und die Macht\nDie Kanzlerin schweigt."
+    )
+    _, sections, _ = _read(text)
+    assert [s.role for s in sections] == [SectionRole.REPORT, SectionRole.EXPLANATION, SectionRole.REPORT]
+
+
+@pytest.mark.parametrize(
+    "heading", ["Analyse der Daten", "Kommentare der Leser fehlen", "Meinungsfreiheit heute"]
+)
+def test_headings_that_only_start_like_a_role_keep_the_report_role(heading: str) -> None:
+    _, sections, _ = _read(f"Die Lage ist ernst.\n\n{heading}\n\nMoskau warnt erneut.")
+    assert [s.role for s in sections] == [SectionRole.REPORT, SectionRole.REPORT]
+
+
+def test_credit_in_parentheses_is_not_a_teaser() -> None:
+    _, sections, _ = _read(
+        "Sie lachte. (Titelbild: Bella Thorne mit einem Make-up an Halloween)\nDann ging sie."
+    )
+    assert SectionRole.TEASER not in [s.role for s in sections]

@@ -10,9 +10,10 @@ that stops mid-sentence) is a wrapped line and joined; everything else separates
 
 Section roles come from ``data/nlp/section_roles.tsv``: heading patterns open a section with a
 role (sub-headings keep the current role); line patterns (teaser lines, ``Quellen:``, disclaimers)
-make a section of their own after which the previous role resumes. A parenthesised or bracketed
-insertion that is the headline of another piece (``(Böse Propaganda: Selenskyj behauptet, …)``,
-``[Lesen Sie auch: …]``) becomes a TEASER section covering exactly the insertion.
+make a section of their own after which the previous role resumes; a ``Wer ist …?`` box heading
+sets the role of its own section only. A parenthesised or bracketed insertion that is the headline
+of another piece (``(Böse Propaganda: Selenskyj behauptet, …)``, ``[Lesen Sie auch: …]``) becomes
+a TEASER section covering exactly the insertion; credits like ``(Titelbild: …)`` do not.
 
 Sentence ends are ``.``, ``!``, ``?``, ``…`` followed by a token that does not start lowercase;
 abbreviations and ordinals (``z.B.``, ``am 8. Januar``) are single tokens and do not end sentences.
@@ -63,6 +64,7 @@ class _Unit:
     kind: str  # heading | bullet | paragraph | teaser
     role: SectionRole | None = None  # role forced by a line pattern
     opens: SectionRole | None = None  # role a heading opens
+    box: bool = False  # the role holds for this heading's section only
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +136,8 @@ def _insertions(text: str, start: int, end: int) -> list[tuple[int, int]]:
             and len(inner.split()) >= TEASER_MIN_WORDS
             and (not before or before[-1] in _TERMINAL + '“”"»«')
         )
-        if cue or headline:
+        credit = _match_role(inner, "line") not in (None, SectionRole.TEASER)  # "(Titelbild: …)"
+        if (cue or headline) and not credit:
             found.append((match.start(), match.end()))
     return found
 
@@ -152,7 +155,10 @@ def _units(text: str) -> list[_Unit]:
         elif _BULLET.match(line):
             units.append(_Unit(start, end, "bullet"))
         elif _is_heading_line(line) and i + 1 < len(lines):
-            units.append(_Unit(start, end, "heading", opens=_match_role(line, "heading")))
+            box = _match_role(line, "box")
+            units.append(
+                _Unit(start, end, "heading", opens=box or _match_role(line, "heading"), box=bool(box))
+            )
         else:
             cursor = start
             for ins_start, ins_end in _insertions(text, start, end):
@@ -247,11 +253,12 @@ def segment(article: Article) -> tuple[tuple[Section, ...], tuple[Sentence, ...]
             open_section = {"role": unit.role, "start": start, "end": end, "heading": None, "hspan": None}
         elif unit.kind == "heading":
             close()
-            role = unit.opens or role
+            if not unit.box:
+                role = unit.opens or role
             heading = text[start:end]
-            open_section = {"role": role, "start": start, "end": end, "heading": heading,
+            open_section = {"role": unit.opens or role, "start": start, "end": end, "heading": heading,
                             "hspan": Span(aid, start, end)}  # fmt: skip
-        elif open_section is None or open_section["role"] != role:
+        elif open_section is None:
             close()
             open_section = {"role": role, "start": start, "end": end, "heading": None, "hspan": None}
         open_section["end"] = end
