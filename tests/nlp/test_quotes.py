@@ -63,6 +63,18 @@ def quotes(text: str) -> list[tuple[str, str, str | None, str | None]]:
             ("direct", "ein Erfolg", "Hans Trabok", "so"),
         ),
         (
+            "Laut Anna Kowalczyk ist die Lage ernst.",
+            ("indirect", "ist die Lage ernst", "Anna Kowalczyk", "laut"),
+        ),
+        (
+            "Die Truppen seien abgezogen, hieß es aus dem Kreml.",
+            ("indirect", "Die Truppen seien abgezogen", "Kreml", "heißen"),
+        ),
+        (
+            "Die Truppen seien abgezogen, hieß es am Abend.",
+            ("indirect", "Die Truppen seien abgezogen", None, "heißen"),
+        ),
+        (
             "Anna Kowalczyk kündigte eine „harte Antwort“ an.",
             ("direct", "harte Antwort", "Anna Kowalczyk", "ankündigen"),
         ),
@@ -101,6 +113,8 @@ def test_scare_quotes_and_terms_get_no_speaker(text: str) -> None:
         "Je lauter Moskau warnt, desto klarer wird die Lage.",  # comparative clause, not reported
         "Die Firma teilte die Kosten auf.",  # 'teilen' without 'mit' is no reporting verb
         "Er sagte nichts.",  # no clause, no marks
+        "Das heißt, wir warten.",  # 'heißen' without 'es' is no reporting verb
+        "Laut Plan beginnt es morgen.",  # 'laut' without a speaker
     ],
 )
 def test_no_quote_without_reported_clause(text: str) -> None:

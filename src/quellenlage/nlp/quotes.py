@@ -172,8 +172,21 @@ def _ends_sentence(toks: list[_Tok], i: int) -> bool:
 
 
 def _reported_clause(toks: list[_Tok], verb: int) -> tuple[int, int] | None:
-    """Token range of the clause a verb reports: before ``, erklärte X`` or after ``warnt, dass``."""
+    """Token range of the clause a verb reports: before ``, erklärte X`` or after ``warnt, dass``.
+
+    For ``laut X …`` and ``X zufolge …`` it is the rest of the sentence after the attribution.
+    """
     end = len(toks) - 1 if toks and toks[-1].text in {".", "!", "?"} else len(toks)
+    if toks[verb].text.lower() == "laut" or toks[verb].text == "zufolge":
+        k = verb + 1
+        if toks[verb].text.lower() == "laut":
+            while k < end and (toks[k].cap or toks[k].text.lower() in {"der", "des", "dem", "den", "die"}):
+                k += 1
+        if k < end and toks[k].text == ",":
+            k += 1
+        if verb <= 1 and end - k > 2:
+            return k, end
+        return None
     if verb > 1 and toks[verb - 1].text == ",":
         return (0, verb - 1) if verb - 1 > 2 else None
     for k in range(verb + 1, min(verb + 8, end)):
@@ -206,7 +219,7 @@ def find_quotes(
         if not toks:
             continue
         inside = [(a, b) for a, b in marks if start <= a and b <= end]
-        found = [f for f in _attributions(ctx, toks) if f[2] is not None]
+        found = [f for f in _attributions(ctx, toks) if f[2] is not None or f[1] == "heißen"]
         paragraph = ctx.paragraph_start(start)
         inherited = None
         continues = last and position - last[0] <= CONTINUATION_SENTENCES and last[1] == paragraph
