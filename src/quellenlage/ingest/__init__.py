@@ -5,7 +5,8 @@ Only this package and the store do I/O on inputs. Entry point: :func:`iter_inges
 """
 
 from .fetch import Fetcher, FetchResult
+from .items import IngestItem
 from .origin import find_origins
-from .pipeline import IngestItem, iter_ingest
+from .pipeline import iter_ingest
 
 __all__ = ["FetchResult", "Fetcher", "IngestItem", "find_origins", "iter_ingest"]

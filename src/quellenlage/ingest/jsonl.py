@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 _CHUNK = 1 << 20
 
@@ -113,3 +117,23 @@ def _date(raw: object) -> dt.date | None:
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
         return None
+
+
+class PrefixedStream(io.RawIOBase):
+    """A stream whose first bytes were already read for sniffing (standard input)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            count = min(len(view), len(self._head))
+            view[:count], self._head = self._head[:count], self._head[count:]
+            return count
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)

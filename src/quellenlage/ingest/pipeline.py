@@ -20,33 +20,21 @@ import gzip
 import io
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
-from ..errors import FetchError, FetchRefused, FetchTimeout, FetchTooLarge, InputError
+from ..errors import FetchError, InputError
 from ..models import Article, DateSource, Outcome, OutcomeStatus, SkipReason
 from ..settings import Settings
 from . import detect
 from .build import make_article
 from .feeds import Entry, parse_feed
-from .fetch import Fetcher, FetchResult, UnsupportedContentType
+from .fetch import Fetcher, FetchResult
 from .html import extract_page
-from .jsonl import BadRecord, Broken, LineSource, iter_lines, parse_record
+from .items import IngestItem, failed, fetch_failure, skipped
+from .jsonl import BadRecord, Broken, LineSource, PrefixedStream, iter_lines, parse_record
 from .text import declared_charset, decode, looks_binary
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
-
-
-@dataclass(frozen=True)
-class IngestItem:
-    """One input's outcome; ``article`` is set when ``outcome.status`` is STORED ("ready to store")."""
-
-    outcome: Outcome
-    article: Article | None
-    raw: bytes | None  # the input as received
-    raw_type: str  # "text/plain" | "text/html" | "application/jsonl" | "application/rss+xml" | …
 
 
 def iter_ingest(
@@ -62,50 +50,6 @@ def iter_ingest(
             yield from run.dedupe(run.route(value))
     finally:
         run.close()
-
-
-def _skipped(
-    name: str, reason: SkipReason, detail: str, raw: bytes | None = None, raw_type: str = ""
-) -> IngestItem:
-    return IngestItem(Outcome(name, OutcomeStatus.SKIPPED, reason.value, detail), None, raw, raw_type)
-
-
-def _failed(name: str, reason: str, detail: str, raw: bytes | None = None, raw_type: str = "") -> IngestItem:
-    return IngestItem(Outcome(name, OutcomeStatus.FAILED, reason, detail), None, raw, raw_type)
-
-
-_FETCH_REASONS = (
-    (FetchTimeout, "fetch-timeout"),
-    (FetchTooLarge, "fetch-too-large"),
-    (FetchRefused, "fetch-refused"),
-)
-
-
-def _fetch_failure(name: str, error: FetchError) -> IngestItem:
-    if isinstance(error, UnsupportedContentType):
-        return _skipped(name, SkipReason.UNSUPPORTED_TYPE, str(error))
-    reason = next((label for kind, label in _FETCH_REASONS if isinstance(error, kind)), "fetch-failed")
-    return _failed(name, reason, str(error))
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream whose first bytes were already read for sniffing (standard input)."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head, self._rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer, /) -> int:
-        view = memoryview(buffer).cast("B")
-        if self._head:
-            count = min(len(view), len(self._head))
-            view[:count], self._head = self._head[:count], self._head[count:]
-            return count
-        data = self._rest.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
 
 class _Run:
@@ -152,7 +96,7 @@ class _Run:
             yield from self._url(value)
         elif "://" in value:
             scheme = value.split("://", 1)[0]
-            yield _failed(
+            yield failed(
                 value,
                 "unsupported-scheme",
                 f"cannot ingest {value}: only http(s) URLs, paths and '-' are read, not '{scheme}://'",
@@ -164,7 +108,7 @@ class _Run:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
             if not files:
-                yield _skipped(
+                yield skipped(
                     name, SkipReason.EMPTY, f"directory {name} contains no files (hidden files are ignored)"
                 )
             for file in files:
@@ -172,9 +116,9 @@ class _Run:
         elif path.is_file():
             yield from self._file(path, name)
         elif path.exists():
-            yield _skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is not a regular file or directory")
+            yield skipped(name, SkipReason.UNSUPPORTED_TYPE, f"{name} is not a regular file or directory")
         else:
-            yield _failed(name, "not-found", f"{name} does not exist; check the path")
+            yield failed(name, "not-found", f"{name} does not exist; check the path")
 
     def _file(self, path: Path, name: str) -> Iterator[IngestItem]:
         cap = self.settings.max_input_bytes
@@ -191,14 +135,14 @@ class _Run:
                     yield from self._jsonl(stream, name)
                     return
                 if size > cap:
-                    yield _failed(
+                    yield failed(
                         name,
                         "too-large",
                         f"{name} has {size:,} bytes, over max_input_bytes={cap:,}; split it or raise max_input_bytes",
                     )
                     return
                 if kind == detect.BINARY:
-                    yield _skipped(
+                    yield skipped(
                         name,
                         SkipReason.UNSUPPORTED_TYPE,
                         f"{name} is a binary file (an image, archive or other non-text format)",
@@ -206,7 +150,7 @@ class _Run:
                     return
                 data = head + handle.read(cap + 1 - len(head))
         except OSError as exc:
-            yield _failed(name, "unreadable", f"cannot read {name}: {exc.strerror or exc}; check permissions")
+            yield failed(name, "unreadable", f"cannot read {name}: {exc.strerror or exc}; check permissions")
             return
         yield from self._document(data, kind, name, url=None)
 
@@ -216,13 +160,13 @@ class _Run:
         head = stream.read(detect.SNIFF_BYTES)
         kind = detect.sniff(head)
         if kind in (detect.GZIP, detect.JSONL):
-            buffered = io.BufferedReader(_Prefixed(head, stream))
+            buffered = io.BufferedReader(PrefixedStream(head, stream))
             yield from self._jsonl(gzip.GzipFile(fileobj=buffered) if kind == detect.GZIP else buffered, name)
             return
         cap = self.settings.max_input_bytes
         data = head + stream.read(cap + 1 - len(head))
         if len(data) > cap:
-            yield _failed(
+            yield failed(
                 name,
                 "too-large",
                 f"standard input has more than max_input_bytes={cap:,} bytes; split it or raise the cap",
@@ -234,7 +178,7 @@ class _Run:
         try:
             result = self.fetcher.fetch(url)
         except FetchError as exc:
-            yield _fetch_failure(url, exc)
+            yield fetch_failure(url, exc)
             return
         kind = _kind_of(result)
         if kind == detect.JSONL:
@@ -249,9 +193,9 @@ class _Run:
     ) -> Iterator[IngestItem]:
         """One document; ``charset`` is what the HTTP header declared, if anything."""
         if not data.strip():
-            yield _skipped(name, SkipReason.EMPTY, f"{name} is empty", data, kind)
+            yield skipped(name, SkipReason.EMPTY, f"{name} is empty", data, kind)
         elif kind == detect.BINARY:
-            yield _skipped(
+            yield skipped(
                 name, SkipReason.UNSUPPORTED_TYPE, f"{name} is binary, not text or HTML", None, kind
             )
         elif kind == detect.FEED:
@@ -261,7 +205,7 @@ class _Run:
         else:
             text = decode(data, charset)
             if not text.strip():
-                yield _skipped(name, SkipReason.EMPTY, f"{name} contains only whitespace", data, detect.TEXT)
+                yield skipped(name, SkipReason.EMPTY, f"{name} contains only whitespace", data, detect.TEXT)
             else:
                 yield self._ready(make_article(text, url=url, read_header=True), name, data, detect.TEXT)
 
@@ -269,7 +213,7 @@ class _Run:
         try:
             page = extract_page(decode(data, charset or declared_charset(None, data)), url)
         except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile input must not end the run
-            return _failed(
+            return failed(
                 name,
                 "extraction-error",
                 f"extracting {name} failed ({exc.__class__.__name__}: {exc}); the page may be malformed",
@@ -285,7 +229,7 @@ class _Run:
                 f"{name} has no main text ({length} characters found, min_article_chars="
                 f"{self.settings.min_article_chars}): a navigation, index or empty page"
             )
-            return _skipped(name, SkipReason.NOT_AN_ARTICLE, detail, data, detect.HTML)
+            return skipped(name, SkipReason.NOT_AN_ARTICLE, detail, data, detect.HTML)
         article = make_article(
             text,
             url=url or page.canonical_url,
@@ -320,14 +264,14 @@ class _Run:
             count += 1
             where = f"{name}:{line.number}"
             if isinstance(line, Broken):
-                yield _failed(
+                yield failed(
                     where,
                     "truncated",
                     f"{name} breaks at line {line.number} ({line.message}); the lines before it were read; re-download or re-compress the file",
                 )
                 return
             if line.data is None:
-                yield _failed(
+                yield failed(
                     where,
                     "line-too-long",
                     f"line {where} is longer than max_input_bytes={self.settings.max_input_bytes:,}; it was skipped",
@@ -336,7 +280,7 @@ class _Run:
             try:
                 record = parse_record(line.data)
             except BadRecord as exc:
-                yield _failed(
+                yield failed(
                     where,
                     "bad-line",
                     f"{where}: {exc}; fix or remove this line (the other lines are read)",
@@ -345,7 +289,7 @@ class _Run:
                 )
                 continue
             if not record.text.strip():
-                yield _skipped(
+                yield skipped(
                     where, SkipReason.EMPTY, f"{where} has an empty 'text'", line.data, detect.JSONL
                 )
                 continue
@@ -359,16 +303,16 @@ class _Run:
             )
             yield self._ready(article, where, line.data, detect.JSONL)
         if count == 0:
-            yield _skipped(name, SkipReason.EMPTY, f"{name} has no JSONL lines")
+            yield skipped(name, SkipReason.EMPTY, f"{name} has no JSONL lines")
 
     def _feed(self, data: bytes, name: str, url: str | None) -> Iterator[IngestItem]:
         try:
             entries = parse_feed(data, name, base_url=url)
         except InputError as exc:
-            yield _failed(name, "not-a-feed", str(exc), data, detect.FEED)
+            yield failed(name, "not-a-feed", str(exc), data, detect.FEED)
             return
         if not entries:
-            yield _skipped(name, SkipReason.EMPTY, f"feed {name} has no entries", data, detect.FEED)
+            yield skipped(name, SkipReason.EMPTY, f"feed {name} has no entries", data, detect.FEED)
         for entry in entries:
             yield self._feed_entry(entry, name)
 
@@ -396,7 +340,7 @@ class _Run:
                 entry.content, url=entry.link, title=entry.title, published=entry.published
             )
             return self._ready(article, name, raw, "text/html")
-        return _failed(
+        return failed(
             name,
             "fetch-failed",
             f"{problem}; the feed's own text for this entry has {len(entry.content)} characters, "
