@@ -224,3 +224,41 @@ def test_fetch_pins_to_ipv6_address(make_fetcher):
     make_fetcher(web, resolve=lambda host: ["2606:4700:4700::1111"]).fetch("https://news.example/a")
     assert web.requests[0].url.host == "2606:4700:4700::1111"
     assert web.requests[0].headers["host"] == "news.example"
+
+
+def test_pinning_works_with_the_real_transport_on_loopback(settings, monkeypatch):
+    """A real socket: the fetcher connects to the vetted address and sends the original Host."""
+    import http.server
+    import threading
+
+    from quellenlage.ingest import fetch
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers["Host"])
+            body = b"<p>Hallo</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    # Let loopback through the guard for this test only; the name still resolves via our resolver.
+    monkeypatch.setattr(fetch, "forbidden_reason", lambda address: None)
+    try:
+        with Fetcher(settings, resolve=lambda host: ["127.0.0.1"]) as fetcher:
+            result = fetcher.fetch(f"http://news.example:{port}/a")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.body == b"<p>Hallo</p>" and result.address == "127.0.0.1"
+    assert seen == [f"news.example:{port}"]

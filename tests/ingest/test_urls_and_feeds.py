@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import httpx
 import pytest
@@ -169,3 +170,24 @@ def test_url_charset_from_http_header(make_fetcher, settings):
     web = FakeWeb({"bote-neustadt.de/a": (200, {"content-type": "text/html; charset=windows-1251"}, body)})
     (result,) = iter_ingest(["https://bote-neustadt.de/a"], settings, fetcher=make_fetcher(web))
     assert "«Москва»" in result.article.text
+
+
+def test_feed_url_that_is_not_xml_fails_clearly(make_fetcher, settings):
+    web = FakeWeb(
+        {"bote-neustadt.de/feed": (200, {"content-type": "application/rss+xml"}, b"Wartungsarbeiten")}
+    )
+    (result,) = iter_ingest(["https://bote-neustadt.de/feed"], settings, fetcher=make_fetcher(web))
+    assert (result.outcome.status, result.outcome.reason) == (FAILED, "not-a-feed")
+    assert "https://bote-neustadt.de/feed is not an RSS/Atom feed" in result.outcome.detail
+
+
+def test_jsonl_url_is_read_line_by_line(make_fetcher, settings):
+    body = "\n".join(
+        json.dumps({"url": f"https://www.zeit.de/{n}", "text": german_text(str(n))}) for n in range(2)
+    ).encode()
+    web = FakeWeb({"bote-neustadt.de/dump": (200, {"content-type": "application/x-ndjson"}, body)})
+    items = list(iter_ingest(["https://bote-neustadt.de/dump"], settings, fetcher=make_fetcher(web)))
+    assert [i.outcome.input for i in items] == [
+        "https://bote-neustadt.de/dump:1",
+        "https://bote-neustadt.de/dump:2",
+    ]
