@@ -72,6 +72,8 @@ def test_descriptions_found(sentence: str, expected: tuple[str, str]) -> None:
         "In Paris, der Hauptstadt Frankreichs, regnet es.",  # place apposition, no PER/ORG
         "Hans Trabok ist gestern abgereist.",  # copula without a noun phrase
         "Die Gäste trafen Hans Trabok, Anna Kowalczyk und andere.",  # a list, not an apposition
+        "Gestern kam Herr Hans Trabok an.",  # an honorific is no role
+        "Hans Trabok ist ein großer Freund der Musik.",  # copula without a role noun
     ],
 )
 def test_descriptions_do_not_fire(sentence: str) -> None:

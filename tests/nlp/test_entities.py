@@ -71,6 +71,8 @@ def test_rules_find_names(sentence: str, expected: tuple[str, EntityType]) -> No
         "Die Russen und die Franzosen verhandeln.",
         "Die NATO-Präsenz und die US-Truppen bleiben.",
         "Die Bank am Markt und das Gericht im Ort sind neu.",
+        "Die Wiener Philharmoniker und die Berlinerin spielten.",
+        "Das Album Where It Happened erschien.",
     ],
 )
 def test_rules_do_not_fire_on_common_words(sentence: str) -> None:

@@ -155,6 +155,11 @@ def test_quotation_over_several_sentences_is_one_quote() -> None:
     assert ("direct", "Wir bleiben hart. Das ist klar", "Hans Trabok", "sagen") in quotes(text)
 
 
+def test_mispaired_marks_are_not_quotes() -> None:
+    text = "Er nannte es „Unsinn“ und „Lüge“, sagte Hans Trabok. Das ist „ kein Zitat “."
+    assert {q[1] for q in quotes(text)} == {"Unsinn", "Lüge"}
+
+
 @pytest.mark.parametrize("text", ["", "   ", "„", "Er sagte: „Ohne Ende", "„“ – ."])
 def test_degenerate_texts_do_not_fail(text: str) -> None:
     quotes(text)

@@ -39,6 +39,7 @@ NOT_ADJECTIVES = {
     "oder", "aber", "sowie", "wie", "ohne", "gegen", "unter", "über", "hinter", "wieder",
     "sie", "wir", "ihr", "er", "es", "sehr", "mehr", "immer", "später", "bereits", "wegen", "nie",
 }  # fmt: skip
+HONORIFICS = {"herr", "herrn", "frau", "dr.", "dr", "prof.", "prof"}  # titles, not roles
 COPULAS = {"ist", "war"}
 NAMING_VERBS = {"bezeichnet", "genannt"}
 QUOTE_MARKS = set('„“”"»«‚‘’')
@@ -155,7 +156,7 @@ def _sentence_descriptions(article: Article, s: _Sentence) -> list[Description]:
             out.extend(_after_name(article, s, i, j + 1))
         if j < len(toks) and toks[j].text in COPULAS and entity.type in {EntityType.PER, EntityType.ORG}:
             phrase = s.noun_phrase(j + 1)
-            if phrase:
+            if phrase and _fits(entity, toks[phrase[1]].text):
                 a, _, b = phrase
                 anchor = Span(article.id, tok.start, toks[b - 1].end)
                 out.append(_description(article, entity, toks, a, b, anchor))
@@ -186,8 +187,17 @@ def _naming(
     return Description(entity.id, re.sub(r"\s+", " ", clean).strip(), span, anchor)
 
 
+def _fits(entity: Entity, head: str) -> bool:
+    """A copula phrase describes a person by a role, an organisation by a group noun."""
+    if entity.type is EntityType.PER:
+        return is_role(head) and head.lower() not in HONORIFICS
+    return head.lower().startswith(GROUP_NOUNS)
+
+
 def _before_name(article: Article, s: _Sentence, r: int) -> list[Description]:
     toks = s.toks
+    if toks[r].text.lower() in HONORIFICS:
+        return []
     phrase = s.noun_phrase(r)
     if phrase is None or phrase[1] != r:
         return []

@@ -171,6 +171,8 @@ class RuleRecognizer:
         after_determiner = i > 0 and toks[i - 1].text.lower() in DETERMINERS
         if match is not None and match[0] == i + 1 and after_determiner and tok.text.lower() in g.lexicon:
             match = None  # "beim Gießen": a nominalised verb, not the city
+        if _demonym(tok.text):
+            return None  # "Wiener", "Teheraner": derived from a place name, not a name
         if match is not None:
             j, kind = match
             if kind is EntityType.PER:
@@ -225,7 +227,7 @@ class RuleRecognizer:
                 return j, EntityType.PER
             if i > 0 and text.endswith(PER_ENDINGS) and len(text) > 5:
                 return j, EntityType.PER
-            if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS:
+            if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS and not _english(text):
                 return j, _guess_type(toks, i)
         return None
 
@@ -307,6 +309,23 @@ def _guess_type(toks: list[_Tok], i: int) -> EntityType:
     if before == "laut" or after in SPEECH_VERBS:
         return EntityType.PER
     return EntityType.MISC
+
+
+def _demonym(word: str) -> bool:
+    """A word made from a place name with -er/-erin/-ern ("Wiener", "Teheraner", "Berlinerin")."""
+    names = gazetteer().names
+    for ending in ("er", "erin", "ern", "ers", "erinnen"):
+        stem = word.removesuffix(ending)
+        if stem != word and (names.get(stem) is EntityType.LOC or names.get(stem + "e") is EntityType.LOC):
+            return True
+    return False
+
+
+def _english(word: str) -> bool:
+    """An English word ("Where", "Proud") in a title or slogan: no name of ours."""
+    import simplemma
+
+    return simplemma.is_known(word.lower(), lang="en")
 
 
 def _surname_like(word: str) -> bool:

@@ -210,7 +210,13 @@ def find_quotes(
     descriptions = find_descriptions(article, sentences, entities)
     ctx = _Context(article, entities, descriptions)
     text = article.text
-    marks = [(m.start(g), m.end(g)) for m in QUOTE_PAIRS.finditer(text) for g in range(1, 7) if m.group(g)]
+    # a quotation hugs its marks; space inside a mark means the pairing went wrong ("… “ und „ …")
+    marks = [
+        (m.start(g), m.end(g))
+        for m in QUOTE_PAIRS.finditer(text)
+        for g in range(1, 7)
+        if m.group(g) and m.group(g) == m.group(g).strip()
+    ]
     quotes: list[Quote] = []
     last: tuple[int, int, Quote] | None = None  # (sentence position, paragraph start, attributed quote)
     for position, (start, end) in enumerate(_joined(sentence_ranges(text, sentences), marks)):
