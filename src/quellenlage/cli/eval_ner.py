@@ -59,7 +59,7 @@ def build_article(
     return "\n".join(lines), tuple(out), gold
 
 
-def _recognizers(backend: str) -> list:  # type: ignore[type-arg]
+def _recognizers(backend: str, model_path: str | None) -> list:  # type: ignore[type-arg]
     out = []
     if backend in ("rules", "combined"):
         try:
@@ -70,12 +70,16 @@ def _recognizers(backend: str) -> list:  # type: ignore[type-arg]
     if backend in ("model", "combined"):
         from ..nlp.ner_model import ModelRecognizer
 
-        out.append(ModelRecognizer())
+        out.append(ModelRecognizer(model_path=model_path))
     return out
 
 
 def run_eval(
-    path: Path | str, backend: str = "model", split: str = "all", limit: int | None = None
+    path: Path | str,
+    backend: str = "model",
+    split: str = "all",
+    limit: int | None = None,
+    model_path: str | None = None,
 ) -> dict[str, object]:
     """Evaluate ``backend`` on the gold file; returns the metrics printed by the command."""
     path = Path(path)
@@ -92,11 +96,11 @@ def run_eval(
         articles = articles[:limit]
 
     load_started = time.perf_counter()
-    recognizers = _recognizers(backend)
+    recognizers = _recognizers(backend, model_path)
     if backend in ("model", "combined"):
         from ..nlp.ner_model import load_model
 
-        load_model()
+        load_model(model_path)
     load_seconds = time.perf_counter() - load_started
 
     score = nerdata.SpanScore.empty()
@@ -143,6 +147,7 @@ def run_eval(
     help="heldout: only the GermEval/SmartData part that training never sees.",
 )
 @click.option("--limit", type=int, default=None, help="First N sentences (SmartData: documents).")
-def ner(data: str, backend: str, split: str, limit: int | None) -> None:
+@click.option("--model", "model_path", type=click.Path(file_okay=False), default=None, help="Model dir.")
+def ner(data: str, backend: str, split: str, limit: int | None, model_path: str | None) -> None:
     """Exact-span micro-F1 over PER/LOC/ORG; prints one JSON line."""
-    click.echo(json.dumps(run_eval(data, backend, split, limit), ensure_ascii=False))
+    click.echo(json.dumps(run_eval(data, backend, split, limit, model_path), ensure_ascii=False))

@@ -1,0 +1,34 @@
+"""Quality gate for the shipped NER model: F1 on held-out slices must stay above pinned floors.
+
+The slices are never trained on (see ``quellenlage.nerdata`` splits). To re-measure::
+
+    quellenlage eval ner --data ../shared/data/ner/germeval2014-dev.tsv --split heldout --limit 300
+    quellenlage eval ner --data ../shared/data/ner/smartdata-train.jsonl --split heldout --limit 100
+
+Floors live in ``tests/gate/floors.json``; pin them slightly below the measured value, and only raise them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from quellenlage.cli.eval_ner import run_eval
+
+FLOORS = json.loads((Path(__file__).parent / "floors.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.gate
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("floor", "file", "limit"),
+    [
+        ("ner_model_germeval_heldout_f1", "germeval2014-dev.tsv", 300),
+        ("ner_model_smartdata_heldout_f1", "smartdata-train.jsonl", 100),
+    ],
+)
+def test_ner_model_f1_stays_above_floor(shared_data, floor, file, limit):
+    result = run_eval(shared_data / "ner" / file, backend="model", split="heldout", limit=limit)
+    assert result["f1"] >= FLOORS[floor], result
