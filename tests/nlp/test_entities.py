@@ -55,6 +55,7 @@ PER, LOC, ORG, MISC = EntityType.PER, EntityType.LOC, EntityType.ORG, EntityType
         ("Das sei falsch, sagte gestern Quorvel.", ("Quorvel", MISC)),
         ("Laut Quorvel ist das falsch.", ("Quorvel", PER)),
         ("Die Rakete von SpaceX startete.", ("SpaceX", ORG)),
+        ("Das berichtet die Wochenzeitung DIE ZEIT heute.", ("DIE ZEIT", ORG)),
     ],
 )
 def test_rules_find_names(sentence: str, expected: tuple[str, EntityType]) -> None:
@@ -73,6 +74,7 @@ def test_rules_find_names(sentence: str, expected: tuple[str, EntityType]) -> No
         "Die Bank am Markt und das Gericht im Ort sind neu.",
         "Die Wiener Philharmoniker und die Berlinerin spielten.",
         "Das Album Where It Happened erschien.",
+        "Das gilt UND bleibt so.",
     ],
 )
 def test_rules_do_not_fire_on_common_words(sentence: str) -> None:

@@ -28,9 +28,9 @@ from quellenlage.nlp.gazetteer import (
     gazetteer,
     is_common_word,
     is_derived_noun,
-    is_org_head,
     is_place_noun,
     is_role,
+    org_head,
 )
 from quellenlage.nlp.linking import canonicalise, propagate
 
@@ -178,12 +178,13 @@ class RuleRecognizer:
             if kind is EntityType.PER:
                 return self._extend_name(toks, j, after_first_name=tok.text in g.first_names), kind
             return j, kind
-        if is_org_head(tok.text) and i + 1 < len(toks):
-            name = self._gazetteer_match(toks, i + 1)
-            if name is not None and name[1] is not EntityType.PER:
-                return name[0], EntityType.ORG
-            if _unknown(toks[i + 1]) or toks[i + 1].text.isupper() and len(toks[i + 1].text) > 1:
-                return i + 2, EntityType.ORG
+        head = org_head(tok.text) if i + 1 < len(toks) else None
+        if head is not None:
+            end = self._org_name(toks, i + 1)
+            if end is not None and head == "part":
+                return end, EntityType.ORG
+            if end is not None:
+                return None  # the name after "Partei", "Zeitung" … starts its own mention
         if is_role(tok.text):
             return None  # the name after a role noun starts its own mention (see _after_role)
         first_name = tok.text in g.first_names
@@ -200,8 +201,16 @@ class RuleRecognizer:
                 j += 1
             return j, EntityType.LOC
         text = tok.text
-        if len(text) >= 2 and text.isupper() and text.isalpha() and text not in NOT_ACRONYMS:
-            return i + 1, EntityType.ORG
+        if i > 0 and org_head(toks[i - 1].text) == "intro":
+            end = self._org_name(toks, i)
+            if end is not None:
+                return end, EntityType.ORG
+        if _acronym(text):
+            j = i + 1
+            while j < len(toks) and _acronym(toks[j].text):
+                j += 1  # "DIE ZEIT": a name in capitals is one mention
+            if j > i + 1 or text.lower() not in g.lexicon:
+                return j, EntityType.ORG
         if text.lower().endswith(ORG_HEADS) and "-" not in text:
             return i + 1, EntityType.ORG
         j = i
@@ -230,6 +239,18 @@ class RuleRecognizer:
             if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS and not _english(text):
                 return j, _guess_type(toks, i)
         return None
+
+    def _org_name(self, toks: list[_Tok], i: int) -> int | None:
+        """End of the name after an organisation head: a gazetteer name, acronyms or an unknown word."""
+        name = self._gazetteer_match(toks, i)
+        if name is not None and name[1] is not EntityType.PER:
+            return name[0]
+        j = i
+        while j < len(toks) and _acronym(toks[j].text):
+            j += 1
+        if j > i:
+            return j
+        return i + 1 if _unknown(toks[i]) else None
 
     def _gazetteer_match(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
         g = gazetteer()
@@ -309,6 +330,10 @@ def _guess_type(toks: list[_Tok], i: int) -> EntityType:
     if before == "laut" or after in SPEECH_VERBS:
         return EntityType.PER
     return EntityType.MISC
+
+
+def _acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isupper() and word.isalpha() and word not in NOT_ACRONYMS
 
 
 def _demonym(word: str) -> bool:

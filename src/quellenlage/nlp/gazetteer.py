@@ -48,7 +48,7 @@ class Gazetteer:
     first_names: frozenset[str]
     roles: tuple[str, ...]
     places: tuple[str, ...]
-    org_heads: frozenset[str]
+    org_heads: dict[str, str]  # head -> "part" | "intro"
     lexicon: frozenset[str]  # known words, as written in the lemma table (case kept)
     lexicon_lower: frozenset[str]
 
@@ -85,7 +85,7 @@ def gazetteer() -> Gazetteer:
         first_names=frozenset(_lines("first_names.txt")),
         roles=tuple(_lines("roles.txt")),
         places=tuple(_lines("places.txt")),
-        org_heads=frozenset(_lines("org_heads.txt")),
+        org_heads=dict(line.split("\t") for line in _lines("org_heads.txt")),
         lexicon=lexicon,
         lexicon_lower=frozenset(w.lower() for w in lexicon),
     )
@@ -163,11 +163,12 @@ def is_place_noun(word: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def is_org_head(word: str) -> bool:
-    """True for a noun that forms an organisation name with a following name ("Landgerichts")."""
+def org_head(word: str) -> str | None:
+    """``"part"`` or ``"intro"`` for a noun that makes an organisation of the following name."""
     heads = gazetteer().org_heads
     lower = word.lower()
     for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
-        if stem in heads or any(stem.endswith(h) and len(h) > 4 for h in heads):
-            return True
-    return False
+        for head, kind in heads.items():
+            if stem == head or stem.endswith(head) and len(head) > 4:
+                return kind
+    return None
