@@ -85,20 +85,24 @@ def test_open_fails_with_a_store_error_naming_the_path(tmp_path, tmp_settings, k
 def test_migrations_are_applied_once_and_in_order(tmp_settings) -> None:
     calls: list[str] = []
 
-    def _m002_extra(conn: sqlite3.Connection) -> None:
-        calls.append("m002")
+    def _m100_extra(conn: sqlite3.Connection) -> None:
+        calls.append("m100")
         conn.execute("CREATE TABLE extra (x INTEGER)")
 
-    def _m003_more(conn: sqlite3.Connection) -> None:
-        calls.append("m003")
-        conn.execute("INSERT INTO extra VALUES (1)")  # needs m002 first
+    def _m101_more(conn: sqlite3.Connection) -> None:
+        calls.append("m101")
+        conn.execute("INSERT INTO extra VALUES (1)")  # needs m100 first
 
     with Store.open(tmp_settings):
         pass
     for _ in range(2):
-        with Store.open(tmp_settings, migrations=(*MIGRATIONS, _m002_extra, _m003_more)) as store:
-            assert store.applied_migrations() == ["_m001_initial", "_m002_extra", "_m003_more"]
-    assert calls == ["m002", "m003"]
+        with Store.open(tmp_settings, migrations=(*MIGRATIONS, _m100_extra, _m101_more)) as store:
+            assert store.applied_migrations() == [
+                *(m.__name__ for m in MIGRATIONS),
+                "_m100_extra",
+                "_m101_more",
+            ]
+    assert calls == ["m100", "m101"]
 
 
 def test_failed_migration_is_rolled_back_and_not_recorded(tmp_settings) -> None:
@@ -109,7 +113,7 @@ def test_failed_migration_is_rolled_back_and_not_recorded(tmp_settings) -> None:
     with pytest.raises(StoreError, match="cannot open the database"):
         Store.open(tmp_settings, migrations=(*MIGRATIONS, _m002_broken))
     with Store.open(tmp_settings) as store:
-        assert store.applied_migrations() == ["_m001_initial"]
+        assert store.applied_migrations() == [m.__name__ for m in MIGRATIONS]
         tables = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "half" not in tables
 
