@@ -117,3 +117,10 @@ def test_resolve_dates_fills_in_weekdays_and_relative_mentions() -> None:
     ]
     assert [m.span for m in resolved] == [m.span for m in found]
     assert "2026-01-09" in resolved[0].note
+
+
+@pytest.mark.parametrize(
+    "text", ["In den letzten Jahren stieg die Zahl.", "In den vergangenen Wochen blieb es ruhig."]
+)
+def test_plural_periods_are_spans_not_dates(text: str) -> None:
+    assert _dates(text) == ()

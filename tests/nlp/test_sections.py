@@ -227,3 +227,10 @@ def test_credit_in_parentheses_is_not_a_teaser() -> None:
         "Sie lachte. (Titelbild: Bella Thorne mit einem Make-up an Halloween)\nDann ging sie."
     )
     assert SectionRole.TEASER not in [s.role for s in sections]
+
+
+def test_runs_of_short_unpunctuated_lines_are_list_items_not_headings() -> None:
+    text = "Sie brauchen:\n\nMeerrettich\nCayenne\nLöwenzahn\n3 Möhren\n\nAlles gut mischen."
+    _, _, sentences = _read(text)
+    assert not any(s.is_heading for s in sentences)
+    assert len(sentences) == 6

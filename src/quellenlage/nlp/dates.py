@@ -40,6 +40,7 @@ _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _ORDINAL = re.compile(r"^(\d{1,2})\.$")
 _YEAR = re.compile(r"^(1\d{3}|20\d{2}|2100)$")
+_SINGULAR_PERIODS = {"woche", "monat", "monats", "jahr", "jahres"}
 _WEEKDAY_PARTS = ("abend", "morgen", "nachmittag", "vormittag", "mittag", "nacht", "früh")
 
 
@@ -123,7 +124,7 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
         return None
     counted = i + 1 < n and words[i + 1][:1].isupper() and words[i + 1].isalpha()  # "2022 Soldaten"
     if (year := _year(words[i])) and at(i - 1) in data_lines("date_prepositions.txt") and not counted:
-        first = i - 2 if at(i - 1) == "jahr" and at(i - 2) in {"im", "das", "dem"} else i - 1
+        first = i - 2 if at(i - 1) == "jahr" and at(i - 2) == "im" else i - 1
         return _Match(first, i, "absolute", "year", year)
     if (weekday := _weekday(words[i])) is not None:
         offset = int(data_table("date_modifiers.tsv").get(at(i - 1), -1))
@@ -150,7 +151,7 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
         unit = units[at(i + 2)]
         return _Match(i, i + 2, "relative", _precision(unit), offset=-count, unit=unit)
     modifiers = data_table("date_modifiers.tsv")
-    if low[i] in modifiers and at(i + 1) in units and units[at(i + 1)] != "day":
+    if low[i] in modifiers and at(i + 1) in _SINGULAR_PERIODS:  # "in den letzten Jahren" is a span
         unit = units[at(i + 1)]
         first = i - 1 if at(i - 1) in {"im", "am"} else i
         first = i - 2 if at(i - 1) == "der" and at(i - 2) == "in" else first

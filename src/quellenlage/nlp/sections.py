@@ -39,6 +39,9 @@ HEADING_MAX_CHARS = 100
 HEADING_MAX_WORDS = 14
 # A line this long (typical wrap widths are 60-80) that ends in a lowercase word without punctuation was wrapped mid-sentence.
 WRAP_MIN_CHARS = 55
+# This many short unpunctuated lines in a row are list items, not headings (recipes, enumerations
+# without bullet marks in FANG-COVID); 001's "Erklärungen" + "Wer ist …?" pair stays two headings.
+LIST_MIN_LINES = 3
 # A parenthesised insertion needs at least this many words to be a teaser headline.
 TEASER_MIN_WORDS = 6
 
@@ -145,14 +148,19 @@ def _insertions(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _units(text: str) -> list[_Unit]:
     lines = _lines(text)
     units: list[_Unit] = []
+    plain = [_is_heading_line(text[s:e]) and _match_role(text[s:e], "heading") is None for s, e, _ in lines]
     for i, (start, end, _blank) in enumerate(lines):
         line = text[start:end]
+        # three or more short unpunctuated lines in a row are a list ("Meerrettich", "Cayenne" …)
+        in_list = any(
+            all(plain[k : k + LIST_MIN_LINES]) for k in range(i - LIST_MIN_LINES + 1, i + 1) if k >= 0
+        )
         forced = _match_role(line, "line") or (_match_role(line, "first") if i == 0 else None)
         if forced is None and _BRAND_LINE.match(line):
             forced = SectionRole.HEADER
         if forced is not None:
             units.append(_Unit(start, end, "heading" if _is_heading_line(line) else "paragraph", role=forced))
-        elif _BULLET.match(line):
+        elif _BULLET.match(line) or in_list:
             units.append(_Unit(start, end, "bullet"))
         elif _is_heading_line(line) and i + 1 < len(lines):
             box = _match_role(line, "box")
