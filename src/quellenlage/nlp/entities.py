@@ -24,13 +24,15 @@ from typing import Protocol
 
 from quellenlage.models import Article, Entity, EntityType, Mention, Sentence, Span
 from quellenlage.nlp.gazetteer import (
-    NOUN_SUFFIXES,
     gazetteer,
     is_common_word,
+    is_demonym,
     is_derived_noun,
+    is_english,
     is_place_noun,
     is_role,
     org_head,
+    surname_like,
 )
 from quellenlage.nlp.linking import canonicalise, propagate
 
@@ -171,7 +173,7 @@ class RuleRecognizer:
         after_determiner = i > 0 and toks[i - 1].text.lower() in DETERMINERS
         if match is not None and match[0] == i + 1 and after_determiner and tok.text.lower() in g.lexicon:
             match = None  # "beim Gießen": a nominalised verb, not the city
-        if _demonym(tok.text):
+        if is_demonym(tok.text):
             return None  # "Wiener", "Teheraner": derived from a place name, not a name
         if match is not None:
             j, kind = match
@@ -189,7 +191,7 @@ class RuleRecognizer:
             return None  # the name after a role noun starts its own mention (see _after_role)
         first_name = tok.text in g.first_names
         # after a role, a known word that is no derived noun may start the name ("Emmanuel")
-        name_like = _unknown(tok) or not is_derived_noun(tok.text) and _surname_like(tok.text)
+        name_like = _unknown(tok) or not is_derived_noun(tok.text) and surname_like(tok.text)
         if first_name or self._after_role(toks, i) and name_like:
             j = self._extend_name(toks, i + 1, after_first_name=first_name)
             alone = first_name and not _next_cap(toks, i) and (i > 0 or tok.text.lower() not in g.lexicon)
@@ -236,7 +238,7 @@ class RuleRecognizer:
                 return j, EntityType.PER
             if i > 0 and text.endswith(PER_ENDINGS) and len(text) > 5:
                 return j, EntityType.PER
-            if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS and not _english(text):
+            if i > 0 and "-" not in text and toks[i - 1].text not in OPENING_MARKS and not is_english(text):
                 return j, _guess_type(toks, i)
         return None
 
@@ -305,7 +307,7 @@ class RuleRecognizer:
                 and j == start
                 and tok.cap
                 and tok.text.isalpha()
-                and _surname_like(tok.text)
+                and surname_like(tok.text)
             ):
                 j += 1
             else:
@@ -334,30 +336,6 @@ def _guess_type(toks: list[_Tok], i: int) -> EntityType:
 
 def _acronym(word: str) -> bool:
     return len(word) >= 2 and word.isupper() and word.isalpha() and word not in NOT_ACRONYMS
-
-
-def _demonym(word: str) -> bool:
-    """A word made from a place name with -er/-erin/-ern ("Wiener", "Teheraner", "Berlinerin")."""
-    names = gazetteer().names
-    for ending in ("er", "erin", "ern", "ers", "erinnen"):
-        stem = word.removesuffix(ending)
-        if stem != word and (names.get(stem) is EntityType.LOC or names.get(stem + "e") is EntityType.LOC):
-            return True
-    return False
-
-
-def _english(word: str) -> bool:
-    """An English word ("Where", "Proud") in a title or slogan: no name of ours."""
-    import simplemma
-
-    return simplemma.is_known(word.lower(), lang="en")
-
-
-def _surname_like(word: str) -> bool:
-    kind = gazetteer().names.get(word)
-    if kind is not None:
-        return kind is EntityType.PER
-    return not (is_role(word) or is_place_noun(word) or word.lower().endswith(NOUN_SUFFIXES))
 
 
 def _next_cap(toks: list[_Tok], i: int) -> bool:

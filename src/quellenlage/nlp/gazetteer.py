@@ -172,3 +172,26 @@ def org_head(word: str) -> str | None:
             if stem == head or stem.endswith(head) and len(head) > 4:
                 return kind
     return None
+
+
+def is_demonym(word: str) -> bool:
+    """A word made from a place name with -er/-erin/-ern ("Wiener", "Teheraner", "Berlinerin")."""
+    names = gazetteer().names
+    for ending in ("er", "erin", "ern", "ers", "erinnen"):
+        stem = word.removesuffix(ending)
+        if stem != word and (names.get(stem) is EntityType.LOC or names.get(stem + "e") is EntityType.LOC):
+            return True
+    return False
+
+
+def is_english(word: str) -> bool:
+    """An English word ("Where", "Proud") in a title or slogan: no name of ours."""
+    return simplemma.is_known(word.lower(), lang="en")
+
+
+def surname_like(word: str) -> bool:
+    """Could be a surname: a gazetteer person, or no role, place noun or suffix-marked noun."""
+    kind = gazetteer().names.get(word)
+    if kind is not None:
+        return kind is EntityType.PER
+    return not (is_role(word) or is_place_noun(word) or word.lower().endswith(NOUN_SUFFIXES))
