@@ -12,7 +12,7 @@ Tables (see :func:`_m001_initial`)::
     articles_fts    FTS5 over title and text, kept in sync by triggers
     outcomes        run_id, input, status, reason, detail, article_id, at   (every ingest outcome)
     analyses        kind, key, version, created_at, json    (readings, briefings, … via serialize)
-    stories         id, title, created_at, updated_at, first/last_published
+    stories         id, title, created_at, updated_at, first/last_published, extra (JSON)
     story_articles  story_id, article_id, reason (JSON)
 
 One connection does all writes (WAL, ``busy_timeout``, foreign keys on); readers in other processes
@@ -277,7 +277,11 @@ class Store:
         return self.put_articles([(article, raw, raw_type)])[0]
 
     def put_articles(self, items: Iterable[tuple[Article, bytes | None, str]]) -> list[bool]:
-        """Upsert many articles in one transaction; per item True if inserted or changed."""
+        """Upsert many articles in one transaction; per item True if inserted or changed.
+
+        "Changed" compares a hash of the article's fields, not ``raw``: the same article read from
+        slightly different bytes (a new ad in the HTML) is unchanged and keeps its first raw.
+        """
         now = _now()
         results = []
         with self._transaction() as conn:
