@@ -143,3 +143,20 @@ def test_sections_carry_the_comparison(briefing):
 def test_a_sentence_without_evidence_is_refused():
     with pytest.raises(StageError, match="without evidence"):
         _Writer.sentence("Eine Behauptung ohne Beleg.", [])
+
+
+def test_single_article_story_and_article_without_claims():
+    a = hand_reading(
+        "a",
+        "Die Regierung in Berlin hat am Montag ein Gesetz zur Windkraft beschlossen.\n",
+        entities={"Berlin": (LOC, ())},
+        outlet="one.de",
+        published=dt.date(2026, 3, 2),
+    )
+    b = hand_reading("b", "Kurzer Titel\n", outlet="two.de")
+    briefing = build_briefing(build_story([a.article, b.article], [a, b]))
+    keys = [s.key for s in briefing.sections]
+    assert "corroborated" not in keys and "single_source" in keys and "sources" in keys
+    spans = [span for s in briefing.sections for sentence in s.sentences for span in sentence.spans]
+    assert spans and all(span.end > span.start for span in spans)
+    assert any(span.article_id == "b" for span in spans)

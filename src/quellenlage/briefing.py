@@ -88,10 +88,13 @@ class _Writer:
         return f"{self.outlet(article_id)} ({self.a.label(article_id)})"
 
     def lead(self, article_id: str) -> Span:
-        first = next((c for c in self.a.story.claims if c.article_id == article_id and c.is_factual), None)
-        if first is None:
-            first = next(c for c in self.a.story.claims if c.article_id == article_id)
-        return first.span
+        own = [c for c in self.a.story.claims if c.article_id == article_id]
+        first = next((c for c in own if c.is_factual), own[0] if own else None)
+        if first is not None:
+            return first.span
+        text = self.a.story.article(article_id).text  # no claims at all: point at its first line
+        end = text.find("\n")
+        return Span(article_id, 0, end if end > 0 else len(text))
 
     def speaker(self, ref: str | None) -> str | None:
         if ref is None:

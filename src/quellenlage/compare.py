@@ -17,10 +17,10 @@ Conflicts carry both sides' spans and a one-sentence German explanation:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -40,6 +40,8 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 CANDIDATE_MIN_COS = 0.25
 W_COS, W_CHARS, W_ENTITIES, W_QUOTE = 0.5, 0.3, 0.25, 0.2
 ALIGN_MIN_SCORE = 0.5
+# Fragments shorter than this ("(DM)", "Foto: dpa") are never aligned: their similarity says nothing.
+ALIGN_MIN_WORDS = 4
 # Shared entities add idf(entity) / ENTITY_IDF_SATURATION, capped at 1: a rare shared name (a person
 # named twice in the story) counts fully, the story's ubiquitous country names barely.
 ENTITY_IDF_SATURATION = 4.0
@@ -103,19 +105,24 @@ def _words(text: str) -> list[str]:
 
 def quote_overlap(a: str, b: str) -> float:
     """Share of the shorter quote's words found in the other, by prefix or compound suffix."""
-    wa, wb = _words(a), _words(b)
+    wa, wb = _quote_words(a), _quote_words(b)
     if not wa or not wb:
         return 0.0
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
 
-    def match(x: str, y: str) -> bool:
-        if x[:STEM_LENGTH] == y[:STEM_LENGTH]:
+    def match(x: tuple[str, str], y: tuple[str, str]) -> bool:
+        if x[0][:STEM_LENGTH] == y[0][:STEM_LENGTH]:
             return True
-        x, y = _strip_ending(x), _strip_ending(y)
-        shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
+        shorter, longer = (x[1], y[1]) if len(x[1]) <= len(y[1]) else (y[1], x[1])
         return len(shorter) >= 4 and longer.endswith(shorter)
 
     return sum(any(match(x, y) for y in long_) for x in short) / len(short)
+
+
+@lru_cache(maxsize=4096)
+def _quote_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Content words of a quote, each with its inflection ending stripped."""
+    return tuple((w, _strip_ending(w)) for w in _words(text))
 
 
 def _strip_ending(word: str) -> str:
@@ -151,44 +158,44 @@ class _Lookup:
         return self.names.get(ref, ref) if ref else ""
 
 
-class _Features:
-    """Pairwise evidence for a set of claims: embeddings, character n-gram tf-idf, entity idf."""
+def pair_scores(
+    claims: Sequence[Claim],
+    readings: dict[str, Reading],
+    lookup: _Lookup,
+    embedder: Embedder | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alignment scores of all claim pairs, as matrices: ``(score, cos, quote)``.
 
-    def __init__(
-        self,
-        claims: Sequence[Claim],
-        readings: dict[str, Reading],
-        lookup: _Lookup,
-        embedder: Embedder | None,
-    ) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    ``score = W_COS·cos + W_CHARS·chars + W_ENTITIES·min(1, shared idf / saturation) + W_QUOTE·quote``
+    where ``cos`` is the sentence-embedding cosine and ``chars`` the character 3-5-gram tf-idf cosine of
+    the claims without their attribution frames (:func:`content_text`), ``shared idf`` sums the idf of
+    the entities both claims name, and ``quote`` is 1 when they quote one statement.
+    """
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts = [content_text(c, readings.get(c.article_id)) for c in claims]
-        self.lookup = lookup
-        vectors = (embedder or default_embedder)(texts)
-        self.cos = vectors @ vectors.T
-        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(
-            texts
-        )
-        self.chars = tfidf
-        self.entities = [{lookup.key(e) for e in c.entities} for c in claims]
-        df: dict[str, int] = {}
-        for keys in self.entities:
-            for key in keys:
-                df[key] = df.get(key, 0) + 1
-        self.idf = {key: math.log(len(claims) / n) for key, n in df.items()}
-        self.claims = claims
-
-    def score(self, i: int, j: int) -> float:
-        a, b = self.claims[i], self.claims[j]
-        chars = float(self.chars[i].multiply(self.chars[j]).sum())
-        shared = sum(self.idf[k] for k in self.entities[i] & self.entities[j])
-        return (
-            W_COS * float(self.cos[i, j])
-            + W_CHARS * chars
-            + W_ENTITIES * min(1.0, shared / ENTITY_IDF_SATURATION)
-            + W_QUOTE * (1.0 if quote_variants(a, b) else 0.0)
-        )
+    n = len(claims)
+    texts = [content_text(c, readings.get(c.article_id)) for c in claims]
+    vectors = (embedder or default_embedder)(texts)
+    cos = np.asarray(vectors @ vectors.T, dtype=np.float32)
+    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(texts)
+    chars = (tfidf @ tfidf.T).toarray().astype(np.float32)
+    keys = [sorted({lookup.key(e) for e in c.entities}) for c in claims]
+    vocabulary = {k: i for i, k in enumerate(sorted({k for ks in keys for k in ks}))}
+    rows = [i for i, ks in enumerate(keys) for _ in ks]
+    cols = [vocabulary[k] for ks in keys for k in ks]
+    incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(vocabulary), 1)))
+    df = np.asarray(incidence.sum(axis=0)).ravel()
+    idf = np.log(n / np.maximum(df, 1))
+    shared = (incidence.multiply(idf[None, :]).tocsr() @ incidence.T).toarray()
+    quote = np.zeros((n, n), dtype=np.float32)
+    quoting = [i for i, c in enumerate(claims) if _direct(c)]
+    for x, i in enumerate(quoting):
+        for j in quoting[x + 1 :]:
+            if quote_variants(claims[i], claims[j]):
+                quote[i, j] = quote[j, i] = 1.0
+    score = W_COS * cos + W_CHARS * chars + W_ENTITIES * np.minimum(1.0, shared / ENTITY_IDF_SATURATION)
+    return score + W_QUOTE * quote, cos, quote
 
 
 def content_text(claim: Claim, reading: Reading | None) -> str:
@@ -247,7 +254,7 @@ def align(
     A pair of claims from different articles is linked when they quote one statement, or when its
     score reaches :data:`ALIGN_MIN_SCORE` and each is the other's best match in its article.
     """
-    factual = [c for c in claims if c.is_factual]
+    factual = [c for c in claims if c.is_factual and len(_WORD.findall(c.text)) >= ALIGN_MIN_WORDS]
     lookup = _Lookup(readings)
     scores: dict[tuple[str, str], float] = {}
     parent = list(range(len(factual)))
@@ -259,29 +266,24 @@ def align(
         return i
 
     if len(factual) > 1:
-        features = _Features(factual, {r.article.id: r for r in readings}, lookup, embedder)
+        score, cos, quote = pair_scores(factual, {r.article.id: r for r in readings}, lookup, embedder)
         articles = np.array([c.article_id for c in factual])
-        quoting = np.array([bool(_direct(c)) for c in factual])
-        candidates = np.argwhere(
-            ((features.cos >= CANDIDATE_MIN_COS) | (quoting[:, None] & quoting[None, :]))
-            & (articles[:, None] != articles[None, :])
-        )
-        pair_scores: dict[tuple[int, int], float] = {}
-        best: dict[tuple[int, str], tuple[float, int]] = {}
+        other = articles[:, None] != articles[None, :]
+        masked = np.where(other & (cos >= CANDIDATE_MIN_COS), score, -1.0)
+        # best[i, k]: the claim of article k that matches claim i best.
+        names = list(dict.fromkeys(articles.tolist()))
+        column = {name: k for k, name in enumerate(names)}
+        best = np.full((len(factual), len(names)), -1, dtype=np.int64)
+        for name, k in column.items():
+            idx = np.flatnonzero(articles == name)
+            best[:, k] = idx[np.argmax(masked[:, idx], axis=1)]
+        art = np.array([column[a] for a in articles])
+        candidates = np.argwhere(np.triu((masked >= ALIGN_MIN_SCORE) | ((quote > 0) & other), k=1))
         for i, j in candidates:
             i, j = int(i), int(j)
-            if i >= j:
-                continue
-            score = features.score(i, j)
-            pair_scores[(i, j)] = score
-            for x, y in ((i, j), (j, i)):
-                key = (x, factual[y].article_id)
-                if score > best.get(key, (-1.0, -1))[0]:
-                    best[key] = (score, y)
-        for (i, j), score in pair_scores.items():
-            mutual = best[(i, factual[j].article_id)][1] == j and best[(j, factual[i].article_id)][1] == i
-            if (score >= ALIGN_MIN_SCORE and mutual) or quote_variants(factual[i], factual[j]):
-                scores[(factual[i].id, factual[j].id)] = round(score, 3)
+            mutual = best[i, art[j]] == j and best[j, art[i]] == i
+            if (masked[i, j] >= ALIGN_MIN_SCORE and mutual) or quote[i, j] > 0:
+                scores[(factual[i].id, factual[j].id)] = round(float(score[i, j]), 3)
                 ri, rj = find(i), find(j)
                 parent[max(ri, rj)] = min(ri, rj)
     members: dict[int, list[Claim]] = {}
@@ -343,7 +345,7 @@ def find_conflicts(
             conflicting_groups.add(group_of[a.id])
 
     # Quotes: compare every pair of quotes in factual claims of different articles.
-    for a, b in combinations(factual, 2):
+    for a, b in combinations([c for c in factual if _direct(c)], 2):
         if a.article_id == b.article_id:
             continue
         for qa in _direct(a):

@@ -5,7 +5,8 @@ Republished or syndicated copies count once. Two articles are copies when
 - their texts are near-identical (word 5-gram shingles, MinHash LSH from datasketch for candidates,
   exact Jaccard to confirm),
 - they carry the same agency origin (``dpa``, ``AFP`` …), or
-- one names the other's outlet in its origin line ("Quellen: PublicDomain/naturalnews.com").
+- one names the other's outlet in its origin line ("Quellen: PublicDomain/naturalnews.com"), or
+- they come from the same outlet (an outlet repeating itself does not corroborate itself).
 
 Each group of copies is one independent source; its name is the outlet the copies stem from.
 """
@@ -37,7 +38,7 @@ class SourceGroup:
     key: str
     outlet: str
     articles: tuple[str, ...]
-    reason: str  # "" for a single article, else near-duplicate | same agency | origin line
+    reason: str  # "" for a single article, else near-duplicate | same agency | origin line | same outlet
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,8 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
             and _same(a.origin.outlet, b.origin.outlet)
         ):
             union(i, j, "same origin")
+        elif _same(a.outlet, b.outlet):
+            union(i, j, "same outlet")
 
     labels = [label_for(i) for i in range(n)]
     sources = []

@@ -215,12 +215,13 @@ def find_staleness(
     while their wording presents the events as new. Events include dates that aligned claims in other
     articles give for the same statements."""
     by_id = {c.id: c for c in claims}
+    group_of = {cid: g for g in groups for cid in g.claims}
     found = []
     for article in articles:
         if not article.published:
             continue
         own = [c for c in claims if c.article_id == article.id and c.is_factual]
-        related = {cid for g in groups if any(c.id in g.claims for c in own) for cid in g.claims}
+        related = {cid for c in own if c.id in group_of for cid in group_of[c.id].claims}
         events = [
             (m.value, m.span)
             for cid in related | {c.id for c in own}
