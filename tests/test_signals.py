@@ -315,9 +315,19 @@ def test_headline_mismatch_fires_when_title_terms_are_absent() -> None:
     assert "Tempolimit" in dict(signals[0].data)["missing_terms"]
 
 
-@pytest.mark.parametrize("title", [None, "Regierung beschließt Haushalt"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        None,
+        "Regierung beschließt Haushalt",
+        "Liegt die Zukunft des Autohandels im Haushalt der Regierung?",  # compound ~ "Autohändler"
+        "Warum die Regierung den Haushalt lieben lernen sollte",  # verbs paraphrase, nouns match
+    ],
+)
 def test_headline_mismatch_silent_without_title_or_when_body_matches(title: str | None) -> None:
-    reading = report("Die Regierung hat den Haushalt für 2027 beschlossen.", title=title)
+    reading = report(
+        "Die Regierung hat den Haushalt für 2027 beschlossen, auch für Autohändler.", title=title
+    )
     assert headline_mismatch(reading) == ()
 
 
@@ -338,10 +348,16 @@ def test_exclamations_inside_quotes_are_not_counted() -> None:
     assert exclamations(reading) == ()
 
 
-def test_all_caps_fires_on_shouting() -> None:
-    reading = report("Das ist eine LÜGE und ein SKANDAL der Regierung.")
-    signals = all_caps(reading)
-    assert texts(reading, signals) == ["LÜGE", "SKANDAL"]
+@pytest.mark.parametrize(
+    ("sentence", "shouted"),
+    [
+        ("Das ist eine LÜGE und ein SKANDAL der Regierung.", ["LÜGE", "SKANDAL"]),
+        ("ACHTUNG: Die Regierung VERSCHWEIGT die Wahrheit.", ["ACHTUNG", "VERSCHWEIGT"]),
+    ],
+)
+def test_all_caps_fires_on_shouting(sentence: str, shouted: list[str]) -> None:
+    reading = report(sentence)
+    assert texts(reading, all_caps(reading)) == shouted
 
 
 @pytest.mark.parametrize(
@@ -350,6 +366,7 @@ def test_all_caps_fires_on_shouting() -> None:
         "Die NATO und die EU beraten mit den USA über die OSZE-Mission.",
         "Der UNICEF-Bericht nennt Zahlen aus der DDR und der BRD.",
         "Die CDU und die SPD verhandeln, meldet die DPA.",
+        "Der Verband DEHOGA und die Gruppe LGBTIQ äußerten sich, berichtet ZEIT ONLINE.",
     ],
 )
 def test_all_caps_ignores_acronyms(sentence: str) -> None:
@@ -415,8 +432,8 @@ TECHNIQUE_CASES = [
     ),
     (
         "Slogans",
-        "Der Kanzler muss weg, hieß es auf Plakaten der Partei.",
-        "Der Kanzler muss morgen nach Paris.",
+        "Merkel muss weg!",
+        "Der Schnee muss weg, sagte der Hausmeister.",
     ),
     (
         "Black-and-White_Fallacy",
@@ -630,3 +647,31 @@ def test_seed_signals_are_one_german_sentence_with_real_spans(seed_readings, whi
         for span in signal.spans:
             assert span.article_id == reading.article.id
             assert span.text(text) and span.text(text) in text
+
+
+@pytest.mark.slow
+def test_style_signals_separate_publisher_labels_on_fang_covid(shared_data) -> None:
+    """Every 250th FANG-COVID article (127: 42 fake-, 85 real-labelled publishers; labels are per
+    publisher). Measured 2026-11-23: loaded_language 0.50 vs 0.20, Name_Calling 0.19 vs 0.00,
+    all_caps 0.00 vs 0.00, headline_mismatch 0.02 vs 0.02. Floors below leave room for noise."""
+    import gzip
+    import json
+    from collections import Counter
+
+    rates: dict[str, Counter[str]] = {"fake": Counter(), "real": Counter()}
+    path = shared_data / "reliability" / "fang-covid-train.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i % 250:
+                continue
+            row = json.loads(line)
+            article = Article(id=str(row["id"]), text=row["text"], title=row.get("title"), author="x")
+            kinds = {s.kind for s in content_signals(Reading(article=article, sections=(), sentences=()))}
+            rates[row["label"]].update(kinds | {"_n"})
+    fake = {k: v / rates["fake"]["_n"] for k, v in rates["fake"].items()}
+    real = {k: v / rates["real"]["_n"] for k, v in rates["real"].items()}
+    assert fake["loaded_language"] >= 2 * real.get("loaded_language", 0.0)
+    assert fake.get("technique:Name_Calling,Labeling", 0.0) > real.get("technique:Name_Calling,Labeling", 0.0)
+    assert real.get("all_caps", 0.0) <= 0.05
+    assert real.get("headline_mismatch", 0.0) <= 0.05
+    assert real.get("technique:Slogans", 0.0) <= 0.05
