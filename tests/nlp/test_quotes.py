@@ -163,3 +163,18 @@ def test_mispaired_marks_are_not_quotes() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "„", "Er sagte: „Ohne Ende", "„“ – ."])
 def test_degenerate_texts_do_not_fail(text: str) -> None:
     quotes(text)
+
+
+def test_seed_quotes_with_the_pipeline_sentences(seed_paths: tuple[Path, Path]) -> None:
+    from quellenlage.nlp.sections import segment
+
+    for index, expected in [(0, "wahre Kriegsachse"), (1, "legitime militärische Ziele")]:
+        article = seed(seed_paths[index], f"00{index}")
+        _, sentences = segment(article)
+        entities = find_entities(article, sentences)
+        names = {e.id: e.name for e in entities}
+        found = find_quotes(article, sentences, entities)
+        assert any(
+            q.text == expected and names.get(q.speaker_entity_id or "") == "Maria Sacharowa" for q in found
+        )
+        assert all(q.sentence is not None and sentences[q.sentence].span.start <= q.span.start for q in found)
