@@ -8,7 +8,7 @@ import itertools
 import json
 
 import pytest
-from conftest import german_text
+from conftest import german_text, html_page
 
 from quellenlage.ingest import iter_ingest
 from quellenlage.models import DateSource, OutcomeStatus
@@ -154,3 +154,18 @@ def test_fang_first_2000_lines_all_ready(fang_items):
         assert all(0 <= p.start < p.end <= len(article.text) for p in article.paragraphs)
         for origin in article.origins:
             assert article.text[origin.span.start : origin.span.end] == origin.raw
+
+
+def test_gzipped_html_page_is_one_document(tmp_path, settings):
+    path = tmp_path / "seite.html.gz"
+    path.write_bytes(gzip.compress(html_page().encode("utf-8")))
+    (item,) = iter_ingest([str(path)], settings)
+    assert item.outcome.status is STORED and item.raw_type == "text/html"
+    assert item.article.title == "Neustadt beschließt Haushalt"
+
+
+def test_gzip_decompressing_over_the_cap_is_refused(tmp_path, settings):
+    path = tmp_path / "bombe.txt.gz"
+    path.write_bytes(gzip.compress(b"Text " * 100_000))
+    (item,) = iter_ingest([str(path)], settings.replace(max_input_bytes=10_000))
+    assert (item.outcome.status, item.outcome.reason) == (FAILED, "too-large")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -127,12 +128,13 @@ class _Run:
             with path.open("rb") as handle:
                 head = handle.read(detect.SNIFF_BYTES)
                 kind = detect.sniff(head, name)
-                if kind in (detect.GZIP, detect.JSONL):
+                if kind == detect.GZIP:
                     handle.seek(0)
-                    stream: LineSource = (
-                        gzip.GzipFile(fileobj=handle, mode="rb") if kind == detect.GZIP else handle
-                    )
-                    yield from self._jsonl(stream, name)
+                    yield from self._gzip(gzip.GzipFile(fileobj=handle, mode="rb"), name)
+                    return
+                if kind == detect.JSONL:
+                    handle.seek(0)
+                    yield from self._jsonl(handle, name)
                     return
                 if size > cap:
                     yield failed(
@@ -153,6 +155,28 @@ class _Run:
             yield failed(name, "unreadable", f"cannot read {name}: {exc.strerror or exc}; check permissions")
             return
         yield from self._document(data, kind, name, url=None)
+
+    def _gzip(self, stream: gzip.GzipFile, name: str) -> Iterator[IngestItem]:
+        """A gzip file holds JSONL (streamed) or a single document (``page.html.gz``)."""
+        inner_name = name.removesuffix(".gz").removesuffix(".GZ")
+        cap = self.settings.max_input_bytes
+        try:
+            head = stream.peek(detect.SNIFF_BYTES)[: detect.SNIFF_BYTES]
+            kind = detect.JSONL if head.lstrip().startswith(b"{") else detect.sniff(head, inner_name)
+            if kind == detect.JSONL:
+                yield from self._jsonl(stream, name)
+                return
+            data = stream.read(cap + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield failed(
+                name, "truncated", f"{name} cannot be decompressed ({exc}); re-download or re-compress it"
+            )
+            return
+        if len(data) > cap:
+            detail = f"{name} decompresses to more than max_input_bytes={cap:,}; split it or raise the cap"
+            yield failed(name, "too-large", detail)
+        else:
+            yield from self._document(data, kind, name, url=None)
 
     def _stdin_input(self) -> Iterator[IngestItem]:
         name = "<stdin>"
@@ -244,7 +268,8 @@ class _Run:
         minimum = self.settings.min_article_chars
         if len(article.text) < minimum:
             detail = (
-                f"{name} has {len(article.text)} characters of text, fewer than min_article_chars={minimum}"
+                f"{name} has {len(article.text)} characters of text, fewer than min_article_chars={minimum}; "
+                f"lower min_article_chars to keep such texts"
             )
             return IngestItem(
                 Outcome(name, OutcomeStatus.SKIPPED, SkipReason.TOO_SHORT.value, detail, article.id),
