@@ -167,3 +167,36 @@ def test_a_failing_stage_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nlp, "find_numbers", broken)
     with pytest.raises(StageError, match="stage 'numbers' failed: ValueError: boom"):
         nlp.read(Article(id="x", text="Es kamen 5 Leute."))
+
+
+def test_cli_read_prints_json_with_spans(seed_paths: tuple[Path, Path]) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    result = CliRunner().invoke(cli, ["read", str(seed_paths[1]), "--format", "json", "--date", "2026-01-09"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    weekdays = {d["text"]: d["value"] for d in data["dates"] if d["kind"] == "weekday"}
+    assert weekdays == {
+        "am Donnerstag": "2026-01-08",
+        "am Dienstag": "2026-01-06",
+        "am Mittwoch": "2026-01-07",
+    }
+    assert [s["role"] for s in data["sections"]][:3] == ["report", "header", "opinion"]
+    assert all(isinstance(s["tokens"], int) for s in data["sentences"])
+
+
+def test_cli_read_table_and_bad_date(seed_paths: tuple[Path, Path]) -> None:
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    table = CliRunner().invoke(cli, ["read", str(seed_paths[0])])
+    assert table.exit_code == 0, table.output
+    assert "Sections" in table.output and "teaser" in table.output and "55000" in table.output
+    bad = CliRunner().invoke(cli, ["read", str(seed_paths[0]), "--date", "8.1.2026"])
+    assert bad.exit_code != 0
+    assert "YYYY-MM-DD" in bad.output
