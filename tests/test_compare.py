@@ -62,12 +62,18 @@ def test_copies_count_once():
         "e", "Text zwei der Agentur.", outlet="y.de", origins=(Origin(OriginKind.AGENCY, "dpa"),)
     )
     independent = Article("f", "Eine eigene Recherche zu einem anderen Aspekt der Sache.", outlet="z.de")
-    result = analyse_independence((original, copy, via_origin, agency_1, agency_2, independent))
+    same_outlet = Article("g", "Ein weiterer Bericht derselben Redaktion über etwas anderes.", outlet="Z.de")
+    result = analyse_independence((original, copy, via_origin, agency_1, agency_2, independent, same_outlet))
     assert result.of("a").group == result.of("b").group == result.of("c").group
     assert result.of("d").group == result.of("e").group != result.of("a").group
-    assert result.count(("a", "b", "c", "d", "e", "f")) == 3
+    assert result.of("f").group == result.of("g").group
+    assert result.count(("a", "b", "c", "d", "e", "f", "g")) == 3
     assert result.of("c").origin_note == "stammt ursprünglich von original.de"
-    assert {g.reason for g in result.groups if len(g.articles) > 1} >= {"near-duplicate", "same agency"}
+    assert {g.reason for g in result.groups if len(g.articles) > 1} == {
+        "near-duplicate",
+        "same agency",
+        "same outlet",
+    }
 
 
 def test_paraphrases_across_outlets_are_corroborated_and_unrelated_stay_single():

@@ -41,6 +41,8 @@ HEDGE_NOTE = {
 }
 
 
+# Signals the sources section already states in its own words for an article with an inferred window.
+SHOWN_ELSEWHERE = frozenset({"missing_date"})
 ORIGIN_PHRASES = {
     "republished": "ist eine Wiederveröffentlichung; der Text stammt ursprünglich von",
     "agency": "beruht auf Agenturmaterial von",
@@ -286,6 +288,8 @@ class _Writer:
                 how = ORIGIN_PHRASES.get(article.origin.kind.value, "nennt als Quelle")
                 sentences.append(self.sentence(f"{label} {how} {source.origin_outlet}{when}.", [span]))
             for signal in self.a.signals:
+                if signal.kind in SHOWN_ELSEWHERE and window is not None:
+                    continue
                 if signal.target == article.id and signal.level == "article":
                     spans = [s for s in signal.spans if s.article_id == article.id] or [self.lead(article.id)]
                     sentences.append(self.sentence(f"{label}: {signal.explanation}", spans))
