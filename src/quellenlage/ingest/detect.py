@@ -63,6 +63,18 @@ def sniff_content(head: bytes) -> str:
     return TEXT
 
 
+def sniff_response(media_type: str, body: bytes) -> str:
+    """The type of an HTTP body from its media type, checked against the body where servers lie."""
+    head = body[:SNIFF_BYTES]
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return HTML
+    if "xml" in media_type:  # feeds, but also HTML served as application/xml
+        return HTML if sniff_content(head) == HTML else FEED
+    if media_type in ("application/x-ndjson", "application/jsonl", "application/json"):
+        return JSONL
+    return BINARY if looks_binary(head) else sniff_content(head)
+
+
 def _first_line_is_json_object(head: bytes) -> bool:
     line = head.split(b"\n", 1)[0]
     if b"\n" not in head and len(head) >= SNIFF_BYTES:

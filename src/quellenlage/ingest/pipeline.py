@@ -35,7 +35,7 @@ from .fetch import Fetcher, FetchResult
 from .html import extract_page
 from .items import IngestItem, failed, fetch_failure, skipped
 from .jsonl import BadRecord, Broken, LineSource, PrefixedStream, iter_lines, parse_record
-from .text import declared_charset, decode, looks_binary
+from .text import declared_charset, decode
 
 
 def iter_ingest(
@@ -204,7 +204,7 @@ class _Run:
         except FetchError as exc:
             yield fetch_failure(url, exc)
             return
-        kind = _kind_of(result)
+        kind = detect.sniff_response(result.content_type, result.body)
         if kind == detect.JSONL:
             yield from self._jsonl(io.BytesIO(result.body), url)
         else:
@@ -350,7 +350,7 @@ class _Run:
             except FetchError as exc:
                 problem = str(exc)
             else:
-                kind = _kind_of(result)
+                kind = detect.sniff_response(result.content_type, result.body)
                 if kind in (detect.HTML, detect.TEXT):
                     item = next(
                         self._document(
@@ -386,22 +386,6 @@ class _Run:
             published, published_source = entry.published, DateSource.METADATA
         completed = replace(article, title=title, published=published, published_source=published_source)
         return IngestItem(item.outcome, completed, item.raw, item.raw_type)
-
-
-def _kind_of(result: FetchResult) -> str:
-    media = result.content_type
-    if media in ("text/html", "application/xhtml+xml"):
-        return detect.HTML
-    if "xml" in media:
-        return (
-            detect.FEED
-            if detect.sniff_content(result.body[: detect.SNIFF_BYTES]) != detect.HTML
-            else detect.HTML
-        )
-    if media in ("application/x-ndjson", "application/jsonl", "application/json"):
-        return detect.JSONL
-    head = result.body[: detect.SNIFF_BYTES]
-    return detect.BINARY if looks_binary(head) else detect.sniff_content(head)
 
 
 def _charset(result: FetchResult) -> str | None:
