@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import jsonschema
@@ -93,6 +94,8 @@ def test_html_is_standalone_and_escapes_article_text(briefing):
     assert "<i>Titel</i>" not in html
     assert "http://" not in html.replace("http-equiv", "") and "https://" not in html
     assert "<mark>" in html and 'href="#A-' in html and 'id="A-' in html
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets and targets <= set(re.findall(r'id="([^"]+)"', html))
 
 
 def test_render_accepts_an_analysis_and_refuses_unknown_formats(briefing):
