@@ -154,7 +154,7 @@ EXPECTED_SEED = {
     },
     "001": {
         PER: {"Maria Sacharowa", "Wolodymyr Selenskyj"},
-        ORG: {"Koalition der Willigen", "EU"},
+        ORG: {"Koalition der Willigen", "Europäische Union"},  # written "EU"; the long form is canonical
         LOC: {"Paris", "Moskau", "Kiew", "Donbass", "Saporischschja", "Russland", "Ukraine"},
     },
 }  # fmt: skip

@@ -58,3 +58,10 @@ def test_seed_story_entities(seed_paths: tuple[Path, Path]) -> None:
     for s in story.values():
         texts = {r.article.id: r.article.text for r in readings}
         assert all(texts[m.span.article_id][m.span.start : m.span.end] == m.text for m in s.mentions)
+
+
+def test_inflected_multiword_names_share_one_entity() -> None:
+    text = "Die Europäische Union berät. Ein Sprecher der Europäischen Union schwieg."
+    (entity,) = reading("a", text).entities
+    assert entity.name == "Europäische Union" and entity.aliases == ("Europäischen Union",)
+    assert len(entity.mentions) == 2

@@ -3,7 +3,8 @@
 Data files (``quellenlage/data/entities/``)
 - ``names.tsv``: names from ship-ok NER training data and CLDR territory names, built by
   ``scripts/build_gazetteer.py``.
-- ``manual.tsv``: a short hand-curated list (international organisations, multiword names).
+- ``manual.tsv``: a short hand-curated list (international organisations, multiword names),
+  with an optional third column naming the canonical form of inflected or short forms.
 - ``first_names.txt``: given names (first tokens of PER names in the training data).
 - ``roles.txt``: role and title nouns that introduce a person's name.
 - ``places.txt``: nouns that introduce a place name ("Atomkraftwerk Saporischschja").
@@ -44,6 +45,7 @@ MIN_MODIFIER = 3
 @dataclass(frozen=True)
 class Gazetteer:
     names: dict[str, EntityType]  # surface (tokens joined by one space) -> type
+    canonical: dict[str, str]  # inflected or short form -> canonical name ("Europäischen Union")
     by_first: dict[str, tuple[tuple[str, ...], ...]]  # first token -> token tuples, longest first
     first_names: frozenset[str]
     roles: tuple[str, ...]
@@ -65,9 +67,12 @@ def _lines(name: str) -> list[str]:
 def gazetteer() -> Gazetteer:
     """Load every list once (about one second, most of it the lemma table)."""
     names: dict[str, EntityType] = {}
+    canonical: dict[str, str] = {}
     for line in _lines("names.tsv") + _lines("manual.tsv"):
-        surface, kind = line.split("\t")[:2]
+        surface, kind, *rest = line.split("\t")
         names[surface] = EntityType(kind)
+        if rest and not rest[0].isdigit():
+            canonical[surface] = rest[0]
     for word in _lines("not_names.txt"):
         names.pop(word, None)
     grouped: dict[str, list[tuple[str, ...]]] = {}
@@ -81,6 +86,7 @@ def gazetteer() -> Gazetteer:
     lexicon = frozenset(lemmas) | frozenset(lemmas.values())
     return Gazetteer(
         names=names,
+        canonical=canonical,
         by_first=by_first,
         first_names=frozenset(_lines("first_names.txt")),
         roles=tuple(_lines("roles.txt")),

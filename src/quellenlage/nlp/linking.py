@@ -32,7 +32,13 @@ from quellenlage.nlp.gazetteer import gazetteer
 
 
 def _base(text: str, known: set[str]) -> str:
-    """The name without a genitive ending ("Moskaus" -> "Moskau") when the bare form is known."""
+    """The name without a genitive ending ("Moskaus" -> "Moskau") when the bare form is known.
+
+    Inflected forms the gazetteer lists map to their canonical name ("Europäischen Union").
+    """
+    canonical = gazetteer().canonical
+    if text in canonical:
+        return canonical[text]
     for ending in ("'s", "’s", "s", "es"):
         if text.endswith(ending) and text[: -len(ending)] in known:
             return text[: -len(ending)]
