@@ -241,3 +241,8 @@ def test_stdin_gzip_jsonl(settings):
         ("<stdin>:2", STORED),
         ("<stdin>:3", STORED),
     ]
+
+
+def test_same_path_twice_is_a_duplicate_the_second_time(seed_paths, settings):
+    items = ingest([seed_paths[1], seed_paths[1]], settings)
+    assert [(i.outcome.status, i.outcome.reason) for i in items] == [(STORED, ""), (SKIPPED, "duplicate")]

@@ -168,11 +168,10 @@ class Fetcher:
         if self.settings.allow_private_urls:
             return None
         host = url.host
+        where = str(url) if str(url) == original else f"{url} (redirected from {original})"
         hint = "set allow_private_urls only for tests on loopback"
-        if host == "localhost" or host.endswith(".localhost"):
-            raise FetchRefused(
-                f"refused to fetch {url} (via {original}): host '{host}' is local; {hint}", url=original
-            )
+        if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
+            raise FetchRefused(f"refused to fetch {where}: host '{host}' is local; {hint}", url=original)
         try:
             addresses = [str(ipaddress.ip_address(host))]
         except ValueError:
@@ -187,9 +186,13 @@ class Fetcher:
         for address in addresses:
             reason = forbidden_reason(address)
             if reason:
+                target = (
+                    f"{address} is"
+                    if host.strip("[]") == address
+                    else f"host '{host}' resolves to {address},"
+                )
                 raise FetchRefused(
-                    f"refused to fetch {url} (via {original}): host '{host}' resolves to {address}, "
-                    f"a {reason}; only public addresses are fetched ({hint})",
+                    f"refused to fetch {where}: {target} a {reason}; only public addresses are fetched ({hint})",
                     url=original,
                 )
         return addresses[0]

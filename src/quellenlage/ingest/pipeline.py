@@ -45,6 +45,13 @@ def iter_ingest(
     fetcher: Fetcher | None = None,
     stdin: BinaryIO | None = None,
 ) -> Iterator[IngestItem]:
+    """One :class:`IngestItem` per input (file, URL, feed entry, JSONL line), lazily and in order.
+
+    ``fetcher`` fetches URLs and feed entries (a default SSRF-guarded :class:`Fetcher` is made on
+    first use and closed at the end); ``stdin`` is read for the input ``-`` (default
+    ``sys.stdin.buffer``). An article whose id was already produced in this run is skipped as a
+    duplicate. Raises only for programmer errors, never for a bad input.
+    """
     run = _Run(settings, fetcher, stdin)
     try:
         for value in inputs:
@@ -75,17 +82,19 @@ class _Run:
         for item in items:
             article = item.article
             if article is not None and item.outcome.status is OutcomeStatus.STORED:
-                first = self._seen.setdefault(article.id, item.outcome.input)
-                if first != item.outcome.input:
+                if article.id in self._seen:
+                    first = self._seen[article.id]
                     detail = f"article {article.id} was already read from {first} in this run"
-                    skipped = Outcome(
+                    duplicate = Outcome(
                         item.outcome.input,
                         OutcomeStatus.SKIPPED,
                         SkipReason.DUPLICATE.value,
                         detail,
                         article.id,
                     )
-                    item = IngestItem(skipped, None, item.raw, item.raw_type)
+                    item = IngestItem(duplicate, None, item.raw, item.raw_type)
+                else:
+                    self._seen[article.id] = item.outcome.input
             yield item
 
     # -- routing -----------------------------------------------------------------------------
