@@ -570,6 +570,8 @@ def test_content_signals_runs_every_detector_and_spans_are_substrings() -> None:
     kinds = {s.kind for s in signals}
     assert {"call_to_share", "inserted_teaser", "loaded_language", "missing_author"} <= kinds
     assert "subjective_report" not in kinds
+    assert "technique:Loaded_Language" not in kinds  # reported once, as loaded_language
+    assert "technique:Loaded_Language" in {s.kind for s in technique_signals(reading)}
     for signal in signals:
         assert_reader_sentence(signal.explanation)
         assert signal.spans or signal.data

@@ -59,21 +59,28 @@ def content_signals(
 ) -> tuple[Signal, ...]:
     """All content signals of one reading, in detector order.
 
+    ``loaded_language`` is the PTC technique Loaded_Language found with the same lexicon, so
+    ``technique:Loaded_Language`` is not reported a second time here (call :func:`technique_signals`
+    for the technique list on its own).
     ``subjectivity`` (sentence → P(subjective)) plugs in the trained subjectivity model; without it a
     rule-based fallback decides which report sentences are evaluative.
     """
+    loaded = loaded_language(reading)
+    techniques_found = technique_signals(reading)
+    if loaded:
+        techniques_found = tuple(t for t in techniques_found if t.kind != "technique:Loaded_Language")
     return (
         *call_to_share(reading),
         *inserted_teasers(reading),
         *cross_promotion(reading),
-        *loaded_language(reading),
+        *loaded,
         *subjective_report(reading, subjectivity),
         *anonymous_sources(reading),
         *missing_metadata(reading.article),
         *headline_mismatch(reading),
         *exclamations(reading),
         *all_caps(reading),
-        *technique_signals(reading),
+        *techniques_found,
     )
 
 

@@ -146,7 +146,7 @@ def loaded_language(reading: Reading) -> tuple[Signal, ...]:
             text,
             reading,
             found,
-            (("count", str(len(found))), ("terms", ", ".join(terms))),
+            (("count", str(len(found))), ("terms", ", ".join(terms)), ("ptc_technique", "Loaded_Language")),
         ),
     )
 
