@@ -191,3 +191,17 @@ def test_jsonl_url_is_read_line_by_line(make_fetcher, settings):
         "https://bote-neustadt.de/dump:1",
         "https://bote-neustadt.de/dump:2",
     ]
+
+
+def test_feed_external_entities_are_not_resolved(tmp_path):
+    from quellenlage.ingest.feeds import parse_feed
+
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("GEHEIMNIS", "utf-8")
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>t</title><item><title>&xxe;</title>'
+        "<link>https://bote-neustadt.de/x</link><description>Text &xxe;</description></item></channel></rss>"
+    ).encode()
+    (entry,) = parse_feed(data, "feed.xml")
+    assert "GEHEIMNIS" not in f"{entry.title} {entry.content}"

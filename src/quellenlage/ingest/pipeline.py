@@ -9,7 +9,8 @@ Routing::
     feed           each entry's page is fetched as HTML; its own content stands in when that fails
 
 Every file, URL, feed entry and JSONL line ends in exactly one item; bad inputs become skipped or
-failed outcomes, never exceptions. Size caps: a single document (file, body, JSONL line) over
+failed outcomes, never exceptions. A feed or JSONL file is represented by its entries or lines; it
+gets an item of its own only when it cannot be read, is broken, or has no entry or line at all. Size caps: a single document (file, body, JSONL line) over
 ``settings.max_input_bytes`` is refused before it is read; JSONL files are streamed, so the cap
 applies to each line, not to the bulk file.
 """
