@@ -180,3 +180,34 @@ def test_shipped_tables_match_a_rebuild_from_shared_data(shared_data, tmp_path) 
         assert (tmp_path / name).read_text(encoding="utf-8") == (shipped / name).read_text(
             encoding="utf-8"
         ), name
+
+
+def _first_domain_with(factual: str) -> str:
+    text = (resources.files("quellenlage") / "data/ratings/ratings.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        if row["mbfc_factual"] == factual and row["lin_trust"] in {"", "imputed"}:
+            return row["domain"]
+    raise AssertionError(f"no MBFC-only domain rated {factual}")
+
+
+@pytest.mark.parametrize(
+    ("factual", "severity", "label"),
+    [
+        ("VERY LOW", "high", "sehr niedrig"),
+        ("LOW", "high", "niedrig"),
+        ("MIXED", "medium", "gemischt"),
+        ("MOSTLY FACTUAL", "low", "überwiegend faktentreu"),
+        ("HIGH", "info", "hoch"),
+        ("VERY HIGH", "info", "sehr hoch"),
+    ],
+)
+def test_every_mbfc_grade_maps_to_a_severity_and_a_german_label(
+    factual: str, severity: str, label: str
+) -> None:
+    domain = _first_domain_with(factual)
+    (signal,) = [
+        s for s in source_signals(_article(outlet=domain)) if dict(s.data).get("rating_set") == "mbfc"
+    ]
+    _assert_well_formed(signal)
+    assert signal.severity == severity
+    assert signal.explanation.endswith(f"als {label}.") or f"als {label} (" in signal.explanation

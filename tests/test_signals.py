@@ -677,3 +677,10 @@ def test_style_signals_separate_publisher_labels_on_fang_covid(shared_data) -> N
     assert real.get("all_caps", 0.0) <= 0.05
     assert real.get("headline_mismatch", 0.0) <= 0.05
     assert real.get("technique:Slogans", 0.0) <= 0.05
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  ", "!!!", "„", "NATO", "Teile"])
+def test_content_signals_survive_degenerate_text(text: str) -> None:
+    reading = Reading(article=Article(id="d", text=text, title=""), sections=(), sentences=())
+    for signal in content_signals(reading):
+        assert signal.kind in {"missing_author", "missing_date"}
