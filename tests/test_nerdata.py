@@ -147,3 +147,11 @@ def test_span_score_ignores_misc_and_counts_exact_matches():
     score.add(gold, pred)
     assert score.micro() == {"p": 0.5, "r": 0.5, "f1": 0.5}
     assert score.per_type()["PER"]["f1"] == 1.0
+
+
+def test_dev_part_is_on_the_training_side_only():
+    sents = [NerSentence((f"Satz{i}", "."), ("O", "O")) for i in range(1000)]
+    dev = [s for s in sents if nerdata.is_dev(s, "germeval")]
+    assert 20 < len(dev) < 80  # 10 % of the non-held-out half
+    assert not any(nerdata.is_heldout(s, "germeval") for s in dev)
+    assert not any(nerdata.is_dev(s, "conll") for s in sents)

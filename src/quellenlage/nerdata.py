@@ -230,6 +230,17 @@ def is_heldout(sentence: NerSentence, fmt: str, seed: int = SPLIT_SEED) -> bool:
     return False
 
 
+DEV_SHARE = 0.10  # share of the training side (GermEval sentences, SmartData docs) kept for dev
+
+
+def is_dev(sentence: NerSentence, fmt: str, seed: int = SPLIT_SEED) -> bool:
+    """True for the dev part of the training side: used for model selection, never trained on."""
+    if is_heldout(sentence, fmt, seed) or fmt not in ("germeval", "smartdata"):
+        return False
+    key = sentence.key if fmt == "germeval" else sentence.doc_id
+    return bucket("dev:" + key, seed) < DEV_SHARE
+
+
 def split(
     sentences: Sequence[NerSentence], fmt: str, seed: int = SPLIT_SEED
 ) -> tuple[list[NerSentence], list[NerSentence]]:

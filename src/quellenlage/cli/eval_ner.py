@@ -85,10 +85,11 @@ def run_eval(
     path = Path(path)
     fmt = nerdata.detect_format(path)
     sentences = nerdata.read_file(path, fmt)
-    if split == "heldout":
+    if split != "all":
         if fmt == "conll":
-            raise click.UsageError("--split heldout applies to GermEval TSV and SmartData JSONL only")
-        sentences = [s for s in sentences if nerdata.is_heldout(s, fmt)]
+            raise click.UsageError(f"--split {split} applies to GermEval TSV and SmartData JSONL only")
+        keep = nerdata.is_heldout if split == "heldout" else nerdata.is_dev
+        sentences = [s for s in sentences if keep(s, fmt)]
     if limit is not None and fmt != "smartdata":
         sentences = sentences[:limit]
     articles = _articles(sentences, fmt)
@@ -141,10 +142,10 @@ def run_eval(
 @click.option("--backend", type=click.Choice(["model", "rules", "combined"]), default="model", show_default=True)
 @click.option(
     "--split",
-    type=click.Choice(["all", "heldout"]),
+    type=click.Choice(["all", "heldout", "dev"]),
     default="all",
     show_default=True,
-    help="heldout: only the GermEval/SmartData part that training never sees.",
+    help="heldout: the GermEval/SmartData part training never sees; dev: the model-selection part.",
 )
 @click.option("--limit", type=int, default=None, help="First N sentences (SmartData: documents).")
 @click.option("--model", "model_path", type=click.Path(file_okay=False), default=None, help="Model dir.")

@@ -31,7 +31,6 @@ from ..nerdata import NerSentence
 
 log = logging.getLogger(__name__)
 
-DEV_SHARE = 0.10  # share of GermEval-train / SmartData-train docs used as dev instead of training
 LER_EMPTY_SHARE = 0.15  # entity-free LER sentences kept (the corpus is ~90 % citation-heavy prose)
 
 
@@ -50,10 +49,6 @@ class TrainConfig:
     dropout: float = 0.2
     eval_every: int = 400  # optimizer steps between dev evaluations
     resume_from: str | None = None  # continue training a saved model (same data and dev set)
-
-
-def _is_dev(key: str, seed: int) -> bool:
-    return nerdata.bucket("dev:" + key, seed) < DEV_SHARE
 
 
 def load_training_data(
@@ -77,9 +72,9 @@ def load_training_data(
     germeval, _ = nerdata.split(nerdata.read_file(files["germeval"]), "germeval")
     smart, _ = nerdata.split(nerdata.read_file(files["smartdata"]), "smartdata")
     for sentence in germeval:
-        (dev if _is_dev(sentence.key, cfg.seed) else train).append(sentence)
+        (dev if nerdata.is_dev(sentence, "germeval", cfg.seed) else train).append(sentence)
     for sentence in smart:
-        (dev if _is_dev(sentence.doc_id, cfg.seed) else train).append(sentence)
+        (dev if nerdata.is_dev(sentence, "smartdata", cfg.seed) else train).append(sentence)
     for name in ("ler-dev", "ler-test"):
         for sentence in nerdata.read_file(files[name]):
             has_entity = any(tag != "O" for tag in sentence.tags)
