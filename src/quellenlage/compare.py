@@ -350,17 +350,17 @@ def find_conflicts(
             continue
         for qa in _direct(a):
             for qb in _direct(b):
-                na, nb = _norm_quote(qa.text), _norm_quote(qb.text)
+                norm_a, norm_b = _norm_quote(qa.text), _norm_quote(qb.text)
                 overlap = quote_overlap(qa.text, qb.text)
                 if overlap < QUOTE_VARIANT_MIN_OVERLAP:
                     continue
                 sa = qa.speaker_entity_id or a.attributed_to
                 sb = qb.speaker_entity_id or b.attributed_to
                 if (
-                    na == nb
+                    norm_a == norm_b
                     and lookup.is_person(sa)
                     and lookup.is_person(sb)
-                    and lookup.key(sa) != lookup.key(sb)
+                    and lookup.key(sa or "") != lookup.key(sb or "")
                 ):
                     add(
                         "attribution",
@@ -369,9 +369,9 @@ def find_conflicts(
                         f"Dieselben Worte „{qa.text}“ werden in {labels[a.article_id]} "
                         f"{lookup.name(sa)} und in {labels[b.article_id]} {lookup.name(sb)} zugeschrieben.",
                         (qa.span, qb.span),
-                        frozenset({na, lookup.key(sa), lookup.key(sb)}),
+                        frozenset({norm_a, lookup.key(sa or ""), lookup.key(sb or "")}),
                     )
-                elif na != nb and _speakers_compatible(qa, qb, a, b, lookup):
+                elif norm_a != norm_b and _speakers_compatible(qa, qb, a, b, lookup):
                     candidates = (sa, sb, group_speaker.get(a.id), group_speaker.get(b.id))
                     speaker = next((lookup.name(s) for s in candidates if lookup.is_person(s)), "")
                     who = f"von {speaker} " if speaker else ""
@@ -382,7 +382,7 @@ def find_conflicts(
                         f"Die Äußerung {who}wird unterschiedlich zitiert: {labels[a.article_id]} schreibt "
                         f"„{qa.text}“, {labels[b.article_id]} „{qb.text}“.",
                         (qa.span, qb.span),
-                        frozenset({na, nb}),
+                        frozenset({norm_a, norm_b}),
                     )
     # Numbers and dates: only within a group (the same proposition).
     for group in groups:

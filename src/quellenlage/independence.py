@@ -14,6 +14,7 @@ Each group of copies is one independent source; its name is the outlet the copie
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -100,6 +101,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 def _near_duplicates(articles: tuple[Article, ...]) -> list[tuple[int, int]]:
     sets = [shingles(a.text) for a in articles]
+    candidates: Iterable[tuple[int, int]]
     if len(articles) <= 12:
         candidates = combinations(range(len(articles)), 2)
     else:
@@ -186,7 +188,7 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
         )
     groups = []
     for root, idx in sorted(members.items()):
-        origin_outlets = [sources[i].origin_outlet for i in idx if sources[i].origin_outlet]
+        origin_outlets = [o for i in idx if (o := sources[i].origin_outlet)]
         outlet = origin_outlets[0] if origin_outlets else sources[idx[0]].outlet
         groups.append(
             SourceGroup(

@@ -313,10 +313,10 @@ def to_markdown(briefing: Briefing) -> str:
     lines += ["", "## Belegstellen", ""]
     for ref, span in sorted(cited.items(), key=lambda item: (item[1].article_id, item[1].start)):
         reading = texts.readings[span.article_id]
-        sentence = reading.sentence_at(span.start)
+        found = reading.sentence_at(span.start)
         passage = (
-            texts.texts[span.article_id][sentence.span.start : sentence.span.end]
-            if sentence
+            texts.texts[span.article_id][found.span.start : found.span.end]
+            if found
             else (texts.texts[span.article_id][span.start : span.end])
         )
         lines.append(f"- [{ref}] {_snippet(passage)}")

@@ -237,8 +237,8 @@ def story_entities(readings: Sequence[Reading], claims: Sequence[Claim] = ()) ->
         if not match:
             continue
         for entity_id in claim.entities:
-            key = by_id.get(entity_id)
-            if key and match.group("name").lower() in {a.lower() for a in merged[key]["aliases"]}:
+            home = by_id.get(entity_id)
+            if home and match.group("name").lower() in {a.lower() for a in merged[home]["aliases"]}:
                 add(entity_id, claim.text, claim.span)
     entities = []
     for key, item in merged.items():

@@ -244,30 +244,7 @@ def find_staleness(
 
 
 def staleness_signal(article: Article, staleness: Staleness) -> Signal:
-    """The ``stale`` signal; delegates to :func:`quellenlage.signals.stale_signal` when it exists."""
-    try:
-        from .signals import stale_signal
-    except ImportError:
-        stale_signal = None
-    if stale_signal is not None:
-        try:
-            return stale_signal(article, staleness.gap_days, staleness.evidence, staleness.newness)
-        except TypeError:  # a different signature than agreed: fall back to our own wording
-            pass
-    words = ", ".join(
-        dict.fromkeys(
-            f"„{article.text[s.start : s.end]}“" for s in staleness.newness if s.article_id == article.id
-        )
-    )
-    return Signal(
-        kind="stale",
-        severity="medium",
-        explanation=(
-            f"Die jüngsten berichteten Ereignisse liegen {staleness.gap_days} Tage vor der Veröffentlichung am "
-            f"{staleness.published:%d.%m.%Y}, der Text stellt sie aber als neu dar ({words})."
-        ),
-        spans=staleness.newness + staleness.evidence,
-        level="article",
-        target=article.id,
-        data=(("gap_days", str(staleness.gap_days)), ("latest_event", staleness.latest_event.isoformat())),
-    )
+    """The ``stale`` signal for one article, worded by :func:`quellenlage.signals.stale_signal`."""
+    from .signals import stale_signal
+
+    return stale_signal(article, staleness.gap_days, staleness.evidence, staleness.newness)
