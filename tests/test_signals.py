@@ -684,3 +684,13 @@ def test_content_signals_survive_degenerate_text(text: str) -> None:
     reading = Reading(article=Article(id="d", text=text, title=""), sections=(), sentences=())
     for signal in content_signals(reading):
         assert signal.kind in {"missing_author", "missing_date"}
+
+
+def test_inserted_teaser_counts_several_teasers_in_one_sentence() -> None:
+    teaser = (SectionRole.TEASER, "(Mehr dazu: Ein ganz anderer Beitrag über etwas anderes)")
+    reading = make_reading(
+        (R, "Russland warnt den Westen."), teaser, (R, "Die Lage bleibt angespannt."), teaser
+    )
+    (signal,) = inserted_teasers(reading)
+    assert len(signal.spans) == 2 and "2 Anrisse" in signal.explanation
+    assert_reader_sentence(signal.explanation)

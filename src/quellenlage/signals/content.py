@@ -103,14 +103,14 @@ def inserted_teasers(reading: Reading) -> tuple[Signal, ...]:
     if not teasers:
         return ()
     found = tuple(s.span for s in teasers)
-    what = (
-        "ist ein Anriss eines anderen Beitrags"
-        if len(found) == 1
-        else f"sind {len(found)} Anrisse anderer Beiträge"
-    )
-    text = f"In den Text {what} eingefügt ({examples(reading, found, 1)}), der nicht zum Bericht gehört."
-    if len(found) > 1:
-        text = text.replace(", der nicht", ", die nicht")
+    example = examples(reading, found, 1)
+    if len(found) == 1:
+        text = f"In den Text ist ein Anriss eines anderen Beitrags eingefügt, der nicht zum Bericht gehört ({example})."
+    else:
+        text = (
+            f"In den Text sind {len(found)} Anrisse anderer Beiträge eingefügt, die nicht zum Bericht "
+            f"gehören, etwa {example}."
+        )
     return (_signal("inserted_teaser", "medium", text, reading, found, (("count", str(len(found))),)),)
 
 
