@@ -60,6 +60,8 @@ def origins(text: str) -> list[tuple[OriginKind, str, dt.date | None]]:
         (f"{BODY} (KNA)", [(A, "KNA", None)]),
         (f"Frankfurt (epd). {BODY}", [(A, "epd", None)]),
         (f"Quelle: tagesschau.de (dpa)\n\n{BODY}", [(S, "tagesschau.de", None), (A, "dpa", None)]),
+        (f"{BODY}\n\nQuelle: dpa", [(A, "dpa", None)]),
+        (f"{BODY} (Quellen: AFP, Reuters)", [(A, "AFP", None), (A, "Reuters", None)]),
     ],
 )
 def test_find_origins(text, expected):
@@ -72,6 +74,8 @@ def test_find_origins(text, expected):
         f"{BODY}\n\nAlle Angaben ohne Gewähr. Titelbild AFP.",  # a photo credit (seed 001's last line)
         f"{BODY}\n\nFoto: picture alliance (dpa)",
         f"{BODY}\n\nBild: © Reuters",
+        f"{BODY}\n\nBildquelle: dpa",
+        f"{BODY}\n\nQuelle: Deutsche Presse-Agentur für APAC-Kunden",  # no agency token as a word
         f"{BODY} Die APA meldet und der KAPITALMARKT reagiert; APPLAUS.",  # AP inside other words
         f"{BODY} Das AP-Foto zeigt den Saal.",
         f"{BODY} Die Quelle: unklar, sagte der Sprecher.",  # no domain

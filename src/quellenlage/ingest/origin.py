@@ -44,7 +44,8 @@ AGENCIES = {
     "epd": "epd",
     "KNA": "KNA",
 }
-_AGENCY = r"(?:dpa-AFX|dpa|AFP|Reuters|AP|epd|KNA)"
+_AGENCY_NAMES = "dpa-AFX|dpa|AFP|Reuters|AP|epd|KNA"  # longest first: "dpa-AFX" before "dpa"
+_AGENCY = rf"(?:{_AGENCY_NAMES})"
 _AGENCY_TAG = rf"(?:[a-z]{{1,5}}/)*(?P<agency>{_AGENCY})(?:/(?:[a-zA-Z]{{1,8}}))*"
 _AGENCY_PATTERNS = (  # (substrings one of which must occur, pattern)
     (("(",), re.compile(rf"\({_AGENCY_TAG}\)")),  # "(dpa)", "Berlin (AFP/dpa) -", "(mm/dpa)"
@@ -59,6 +60,7 @@ _AGENCY_PATTERNS = (  # (substrings one of which must occur, pattern)
         ),
     ),
 )
+_AGENCY_WORD = re.compile(rf"(?<![\w-])(?P<agency>{_AGENCY_NAMES})(?![\w-])")  # as a word of its own
 # A byline or credit line that is only the agency tag: "dpa", "Von Anna Muster, AFP", "mm/dpa".
 _AGENCY_LINE = re.compile(rf"[ \t]*(?:Von[ \t]+[^\n,]{{2,60}},[ \t]*)?{_AGENCY_TAG}[ \t]*")
 _AGENCY_LINE_MAX = 80
@@ -151,6 +153,9 @@ def _source_lines(text: str, article_id: str) -> list[Origin]:
         kind = OriginKind.REPUBLISHED if whole else OriginKind.SOURCE
         date = _date(rest)
         origins += [_origin(kind, outlet, date, text, start, end, article_id) for outlet in outlets]
+        for match in _AGENCY_WORD.finditer(rest):  # "Quelle: dpa", "(Quellen: AFP, Reuters)"
+            outlet = AGENCIES[match["agency"]]
+            origins.append(_origin(OriginKind.AGENCY, outlet, date, text, start, end, article_id))
     return origins
 
 
