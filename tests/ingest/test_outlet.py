@@ -17,6 +17,7 @@ from quellenlage.ingest.outlet import outlet_from_text, outlet_from_url
         ("https://www.zeit.de/politik/2026-01/artikel", "zeit.de"),
         ("https://de.rt.com/international/1/", "rt.com"),
         ("https://www.bbc.co.uk/news/world", "bbc.co.uk"),
+        ("https://meinblog.blogspot.com/p/1.html", "meinblog.blogspot.com"),
         ("http://WWW.Tagesspiegel.DE/x", "tagesspiegel.de"),
         ("https://127.0.0.1/x", None),
         ("https://localhost/x", None),

@@ -12,7 +12,10 @@ import tldextract
 @functools.cache
 def _extractor() -> tldextract.TLDExtract:
     # The bundled public-suffix snapshot only: no HTTP fetch of the list, no cache directory.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+    # Private suffixes count (blogspot.com, github.io): each blog there is an outlet of its own.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True, include_psl_private_domains=True
+    )
 
 
 def outlet_from_url(url: str) -> str | None:
