@@ -20,9 +20,14 @@ def test_embed_returns_unit_rows_of_the_encoder_dimension(name):
 
 
 def test_embed_places_paraphrases_closer_than_unrelated_sentences():
-    a, b, c = embed(["Der Bundestag hat das Gesetz beschlossen.",
-                     "Das Parlament verabschiedete das Gesetz.",
-                     "Im Garten blühen die Tulpen."], "fuse")
+    a, b, c = embed(
+        [
+            "Der Bundestag hat das Gesetz beschlossen.",
+            "Das Parlament verabschiedete das Gesetz.",
+            "Im Garten blühen die Tulpen.",
+        ],
+        "fuse",
+    )
     assert a @ b > a @ c
 
 

@@ -40,11 +40,13 @@ SOBER = Article(
 
 
 def test_clean_lines_removes_what_identifies_a_publisher():
-    text = ("Von Max Mustermann\n"
-            "[Wenn Sie alle Nachrichten live wollen, empfehlen wir unsere App.]\n"
-            "Wie RT DE berichtet, steht es auf https://de.rt.com/x und bei journalistenwatch.com.\n"
-            "Quelle: tagesspiegel.de\n"
-            "Er sagte \u201eNein\u201c \u2013 und ging.")
+    text = (
+        "Von Max Mustermann\n"
+        "[Wenn Sie alle Nachrichten live wollen, empfehlen wir unsere App.]\n"
+        "Wie RT DE berichtet, steht es auf https://de.rt.com/x und bei journalistenwatch.com.\n"
+        "Quelle: tagesspiegel.de\n"
+        "Er sagte \u201eNein\u201c \u2013 und ging."
+    )
     lines = clean_lines("Titel", text)
     joined = "\n".join(lines).lower()
     for leak in ("mustermann", "empfehlen", "rt de", "http", "rt.com", "journalistenwatch", "tagesspiegel"):
@@ -62,7 +64,10 @@ def test_text_features_are_finite_and_named():
     values = text_features(SHRILL.text)
     assert values.shape == (len(FEATURE_NAMES),)
     assert np.isfinite(values).all()
-    assert values[FEATURE_NAMES.index("share_calls")] > text_features(SOBER.text)[FEATURE_NAMES.index("share_calls")]
+    assert (
+        values[FEATURE_NAMES.index("share_calls")]
+        > text_features(SOBER.text)[FEATURE_NAMES.index("share_calls")]
+    )
 
 
 def test_select_columns_drops_ngrams_of_too_few_publishers():
@@ -92,17 +97,36 @@ def _corpus(per_publisher: int = 12) -> list[dict[str, str]]:
     """Five publishers; each article one line of sentences drawn from its label's pool, so no line
     repeats often enough to count as boilerplate."""
     rng = np.random.default_rng(0)
-    pools = {label: [s.strip() + "." for s in article.text.replace("!", ".").replace("?", ".").split(".")
-                     if s.strip()] for label, article in (("fake", SHRILL), ("real", SOBER))}
+    pools = {
+        label: [
+            s.strip() + "." for s in article.text.replace("!", ".").replace("?", ".").split(".") if s.strip()
+        ]
+        for label, article in (("fake", SHRILL), ("real", SOBER))
+    }
     records = []
-    for n, (source, label) in enumerate([("f1.example", "fake"), ("f2.example", "fake"),
-                                         ("f3.example", "fake"), ("r1.example", "real"),
-                                         ("r2.example", "real")]):
+    for n, (source, label) in enumerate(
+        [
+            ("f1.example", "fake"),
+            ("f2.example", "fake"),
+            ("f3.example", "fake"),
+            ("r1.example", "real"),
+            ("r2.example", "real"),
+        ]
+    ):
         for i in range(per_publisher):
             sentences = rng.choice(pools[label], size=4, replace=False).tolist()
             text = f"Meldung {n * 100 + i}: " + " ".join(sentences)
-            records.append({"id": f"{source}-{i}", "url": "", "date": "", "source": source,
-                            "label": label, "title": "", "text": text})
+            records.append(
+                {
+                    "id": f"{source}-{i}",
+                    "url": "",
+                    "date": "",
+                    "source": source,
+                    "label": label,
+                    "title": "",
+                    "text": text,
+                }
+            )
     return records
 
 
@@ -128,7 +152,9 @@ def test_eval_reliability_prints_one_json_line(tmp_path, compressed):
     out = result.output.strip().splitlines()
     assert len(out) == 1
     metrics = json.loads(out[0])
-    assert {"roc_auc", "f1", "baseline_roc_auc", "baseline_f1", "per_source", "articles_per_s", "n"} <= set(metrics)
+    assert {"roc_auc", "f1", "baseline_roc_auc", "baseline_f1", "per_source", "articles_per_s", "n"} <= set(
+        metrics
+    )
     assert metrics["n"] == 30
 
 

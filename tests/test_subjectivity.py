@@ -15,12 +15,18 @@ from quellenlage.subjectivity import SubjectivityModel, cue_features, read_tsv, 
 pytestmark = pytest.mark.slow  # loads the e5 encoder
 
 PAIRS = [
-    ("Diese völlig irre Politik ist ein Skandal und eine Zumutung für uns alle!",
-     "Die Bundesregierung hat am Dienstag neue Regeln für Einreisende beschlossen."),
-    ("Wer glaubt eigentlich noch diesen Lügen der Regierung?",
-     "Das Robert Koch-Institut meldete 1.200 neue Fälle."),
-    ("Ich finde, man sollte endlich aufhören, die Menschen zu bevormunden.",
-     "Der Zug nach Hamburg fährt ab Montag stündlich."),
+    (
+        "Diese völlig irre Politik ist ein Skandal und eine Zumutung für uns alle!",
+        "Die Bundesregierung hat am Dienstag neue Regeln für Einreisende beschlossen.",
+    ),
+    (
+        "Wer glaubt eigentlich noch diesen Lügen der Regierung?",
+        "Das Robert Koch-Institut meldete 1.200 neue Fälle.",
+    ),
+    (
+        "Ich finde, man sollte endlich aufhören, die Menschen zu bevormunden.",
+        "Der Zug nach Hamburg fährt ab Montag stündlich.",
+    ),
 ]
 
 

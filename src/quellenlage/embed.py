@@ -17,7 +17,7 @@ shape ``(len(texts), dim)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -29,7 +29,7 @@ DIMENSIONS = {"fuse": 512, "e5": 384}
 Encoder = Callable[[list[str]], np.ndarray]
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoder(name: str = "fuse") -> Encoder:
     """Return the encoder ``name`` (``"fuse"`` or ``"e5"``), loaded once per process."""
     if name == "fuse":

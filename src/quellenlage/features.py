@@ -11,7 +11,6 @@ The cue lists (share calls, loaded words, hedges, attribution verbs) live in
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,8 +33,44 @@ _EXCLAIM = re.compile(r"!+")
 _QUESTION = re.compile(r"\?+")
 # Acronyms that are ordinary in news and say nothing about tone.
 _COMMON_ACRONYMS = frozenset(
-    "COVID CDU CSU SPD FDP AFD NATO USA WHO BILD ARD ZDF BUND DAX RTL SARS MERS ZEIT EZB UNO OECD "
-    "UEFA FIFA DFB DPA GMBH ARTE NDR WDR MDR SWR BBC CNN IFO HIV AIDS".split()
+    [
+        "COVID",
+        "CDU",
+        "CSU",
+        "SPD",
+        "FDP",
+        "AFD",
+        "NATO",
+        "USA",
+        "WHO",
+        "BILD",
+        "ARD",
+        "ZDF",
+        "BUND",
+        "DAX",
+        "RTL",
+        "SARS",
+        "MERS",
+        "ZEIT",
+        "EZB",
+        "UNO",
+        "OECD",
+        "UEFA",
+        "FIFA",
+        "DFB",
+        "DPA",
+        "GMBH",
+        "ARTE",
+        "NDR",
+        "WDR",
+        "MDR",
+        "SWR",
+        "BBC",
+        "CNN",
+        "IFO",
+        "HIV",
+        "AIDS",
+    ]
 )
 
 
@@ -64,24 +99,42 @@ def lexicon_patterns() -> dict[str, re.Pattern[str]]:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("share_calls", "Der Text fordert zum Teilen oder Weiterverbreiten auf.",
-            "Keine Aufrufe zum Teilen.", lexicon="share_calls"),
+    Feature(
+        "share_calls",
+        "Der Text fordert zum Teilen oder Weiterverbreiten auf.",
+        "Keine Aufrufe zum Teilen.",
+        lexicon="share_calls",
+    ),
     Feature("exclamations", "Viele Ausrufezeichen.", "Kaum Ausrufezeichen.", pattern=_EXCLAIM),
-    Feature("allcaps", "Viele Wörter in Großbuchstaben.", "Kaum Wörter in Großbuchstaben.",
-            pattern=_ALLCAPS),
-    Feature("loaded_words", "Viele wertende, aufgeladene Begriffe.", "Wenig aufgeladene Sprache.",
-            lexicon="loaded_words"),
+    Feature("allcaps", "Viele Wörter in Großbuchstaben.", "Kaum Wörter in Großbuchstaben.", pattern=_ALLCAPS),
+    Feature(
+        "loaded_words",
+        "Viele wertende, aufgeladene Begriffe.",
+        "Wenig aufgeladene Sprache.",
+        lexicon="loaded_words",
+    ),
     Feature("quotes", "Viele wörtliche Zitate.", "Wenig wörtliche Zitate.", pattern=_QUOTE_OPEN),
-    Feature("attribution", "Aussagen werden oft Quellen zugeordnet (\u201esagte\u201c, \u201elaut\u201c).",
-            "Aussagen werden selten einer Quelle zugeordnet.", lexicon="attribution"),
-    Feature("hedges", "Viele Relativierungen (\u201eangeblich\u201c, \u201eoffenbar\u201c).",
-            "Wenig Relativierungen.", lexicon="hedges"),
+    Feature(
+        "attribution",
+        "Aussagen werden oft Quellen zugeordnet (\u201esagte\u201c, \u201elaut\u201c).",
+        "Aussagen werden selten einer Quelle zugeordnet.",
+        lexicon="attribution",
+    ),
+    Feature(
+        "hedges",
+        "Viele Relativierungen (\u201eangeblich\u201c, \u201eoffenbar\u201c).",
+        "Wenig Relativierungen.",
+        lexicon="hedges",
+    ),
     Feature("numbers", "Viele Zahlen und Daten.", "Wenig Zahlen und Daten.", pattern=_NUMBER),
     Feature("dates", "Viele konkrete Datumsangaben.", "Wenig konkrete Datumsangaben.", pattern=_DATE),
-    Feature("questions", "Viele Fragen im Text (oft rhetorisch).", "Kaum Fragen im Text.",
-            pattern=_QUESTION),
-    Feature("address", "Der Text spricht die Leser direkt an (\u201eihr\u201c, \u201eSie\u201c, \u201ewir\u201c).",
-            "Der Text spricht die Leser kaum direkt an.", lexicon="address"),
+    Feature("questions", "Viele Fragen im Text (oft rhetorisch).", "Kaum Fragen im Text.", pattern=_QUESTION),
+    Feature(
+        "address",
+        "Der Text spricht die Leser direkt an (\u201eihr\u201c, \u201eSie\u201c, \u201ewir\u201c).",
+        "Der Text spricht die Leser kaum direkt an.",
+        lexicon="address",
+    ),
     Feature("first_person", "Viel Ich-Perspektive.", "Wenig Ich-Perspektive.", lexicon="first_person"),
     Feature("length", "Ein langer Text.", "Ein kurzer Text."),
     Feature("sentence_length", "Lange Sätze.", "Kurze Sätze."),
@@ -90,8 +143,20 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 
 COUNT_NAMES: tuple[str, ...] = (
-    "share_calls", "exclamations", "allcaps", "loaded_words", "quote_marks", "attribution", "hedges",
-    "numbers", "dates", "questions", "address", "first_person", "words", "sentences",
+    "share_calls",
+    "exclamations",
+    "allcaps",
+    "loaded_words",
+    "quote_marks",
+    "attribution",
+    "hedges",
+    "numbers",
+    "dates",
+    "questions",
+    "address",
+    "first_person",
+    "words",
+    "sentences",
 )
 
 

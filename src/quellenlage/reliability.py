@@ -44,8 +44,9 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # letters only: numbers and dates are f
 MAX_REASONS = 8
 MAX_SPANS = 5
 
-_URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:de|com|net|org|news|tv|info|eu|ru)\b\S*",
-                  re.IGNORECASE)
+_URL = re.compile(
+    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:de|com|net|org|news|tv|info|eu|ru)\b\S*", re.IGNORECASE
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 # The eight FANG-COVID publishers and their self-mentions; the model must not learn who wrote a text.
 _PUBLISHERS = re.compile(
@@ -112,11 +113,18 @@ def model_text(lines: Sequence[str], boilerplate: set[str] | frozenset[str]) -> 
     return "\n".join(line for line in lines if line_key(line) not in boilerplate)
 
 
-def make_vectorizer(vocabulary: dict[str, int] | None = None, max_features: int | None = None,
-                    min_df: int = 1) -> CountVectorizer:
-    return CountVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
-                           vocabulary=vocabulary, max_features=max_features, min_df=min_df,
-                           dtype=np.float32)
+def make_vectorizer(
+    vocabulary: dict[str, int] | None = None, max_features: int | None = None, min_df: int = 1
+) -> CountVectorizer:
+    return CountVectorizer(
+        lowercase=True,
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        vocabulary=vocabulary,
+        max_features=max_features,
+        min_df=min_df,
+        dtype=np.float32,
+    )
 
 
 def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
@@ -169,10 +177,17 @@ class ReliabilityModel:
             with gzip.open(directory / "boilerplate.txt.gz", "rt", encoding="utf-8") as handle:
                 boilerplate = frozenset(handle.read().split("\n"))
             with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
-                return cls(vocabulary=vocabulary, idf=arrays["idf"], coef=arrays["coef"],
-                           intercept=float(meta["intercept"]), feature_mean=arrays["feature_mean"],
-                           feature_scale=arrays["feature_scale"], platt=tuple(meta["platt"]),
-                           threshold=float(meta["threshold"]), boilerplate=boilerplate)
+                return cls(
+                    vocabulary=vocabulary,
+                    idf=arrays["idf"],
+                    coef=arrays["coef"],
+                    intercept=float(meta["intercept"]),
+                    feature_mean=arrays["feature_mean"],
+                    feature_scale=arrays["feature_scale"],
+                    platt=tuple(meta["platt"]),
+                    threshold=float(meta["threshold"]),
+                    boilerplate=boilerplate,
+                )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(
                 f"the reliability model in {directory} is missing or unreadable ({exc}); "
@@ -185,13 +200,23 @@ class ReliabilityModel:
             handle.write("\n".join(self.vocabulary))
         with gzip.open(directory / "boilerplate.txt.gz", "wt", encoding="utf-8", mtime=0) as handle:
             handle.write("\n".join(sorted(self.boilerplate)))
-        np.savez_compressed(directory / "weights.npz", idf=self.idf.astype(np.float32),
-                            coef=self.coef.astype(np.float32), feature_mean=self.feature_mean,
-                            feature_scale=self.feature_scale)
-        meta = {"intercept": self.intercept, "platt": list(self.platt), "threshold": self.threshold,
-                "features": list(FEATURE_NAMES), **info}
-        (directory / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+        np.savez_compressed(
+            directory / "weights.npz",
+            idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float32),
+            feature_mean=self.feature_mean,
+            feature_scale=self.feature_scale,
+        )
+        meta = {
+            "intercept": self.intercept,
+            "platt": list(self.platt),
+            "threshold": self.threshold,
+            "features": list(FEATURE_NAMES),
+            **info,
+        }
+        (directory / "meta.json").write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     @property
     def _vectorizer(self) -> CountVectorizer:
@@ -218,10 +243,10 @@ class ReliabilityModel:
         contributions = row.multiply(self.coef.reshape(1, -1)).tocsr()
         score = float(self.calibrate(np.array([contributions.sum() + self.intercept]))[0])
         reasons = _feature_reasons(self, article, row, contributions) + _ngram_reasons(
-            self, article, contributions)
+            self, article, contributions
+        )
         reasons.sort(key=lambda r: -abs(r.weight))
-        return ReliabilityResult(score=score, reasons=tuple(reasons[:MAX_REASONS]),
-                                 threshold=self.threshold)
+        return ReliabilityResult(score=score, reasons=tuple(reasons[:MAX_REASONS]), threshold=self.threshold)
 
 
 @lru_cache(maxsize=2)
@@ -233,8 +258,9 @@ def _spans(article: Article, ranges: Iterable[tuple[int, int]]) -> tuple[Span, .
     return tuple(Span(article.id, a, b) for a, b in list(ranges)[:MAX_SPANS])
 
 
-def _feature_reasons(model: ReliabilityModel, article: Article, row: sparse.csr_matrix,
-                     contributions: sparse.csr_matrix) -> list[Reason]:
+def _feature_reasons(
+    model: ReliabilityModel, article: Article, row: sparse.csr_matrix, contributions: sparse.csr_matrix
+) -> list[Reason]:
     offset = len(model.vocabulary)
     dense = contributions[:, offset:].toarray().ravel()
     z = row[:, offset:].toarray().ravel()
@@ -245,12 +271,15 @@ def _feature_reasons(model: ReliabilityModel, article: Article, row: sparse.csr_
         side = feature.high if value > 0 else feature.low
         direction = "spricht eher für" if weight > 0 else "spricht eher gegen"
         text = f"{side} Das {direction} einen unzuverlässigen Text."
-        reasons.append(Reason(text, float(weight), _spans(article, matches(feature, article.text))))
+        # Matches are evidence for "many …"; for "few …" there is nothing to point at.
+        evidence = _spans(article, matches(feature, article.text)) if value > 0 else ()
+        reasons.append(Reason(text, float(weight), evidence))
     return reasons
 
 
-def _ngram_reasons(model: ReliabilityModel, article: Article, contributions: sparse.csr_matrix,
-                   top: int = 5) -> list[Reason]:
+def _ngram_reasons(
+    model: ReliabilityModel, article: Article, contributions: sparse.csr_matrix, top: int = 5
+) -> list[Reason]:
     row = contributions[:, : len(model.vocabulary)].tocoo()
     order = np.argsort(-np.abs(row.data))[: top * 3]
     reasons = []

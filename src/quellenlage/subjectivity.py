@@ -53,8 +53,9 @@ def cue_features(sentences: Sequence[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(CUE_NAMES))
 
 
-def design_matrix(embeddings: np.ndarray, cues: np.ndarray, mean: np.ndarray, scale: np.ndarray,
-                  cue_weight: float) -> np.ndarray:
+def design_matrix(
+    embeddings: np.ndarray, cues: np.ndarray, mean: np.ndarray, scale: np.ndarray, cue_weight: float
+) -> np.ndarray:
     """Embedding columns followed by standardised, down-weighted cue columns."""
     return np.hstack([embeddings, (cues - mean) / scale * cue_weight])
 
@@ -93,12 +94,23 @@ class SubjectivityModel:
 
     def save(self, directory: Path, info: dict[str, object]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez(directory / "weights.npz", coef=self.coef.astype(np.float32),
-                 cue_mean=self.cue_mean, cue_scale=self.cue_scale)
-        meta = {"encoder": ENCODER, "intercept": self.intercept, "cue_weight": self.cue_weight,
-                "threshold": self.threshold, "cues": list(CUE_NAMES), **info}
-        (directory / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+        np.savez(
+            directory / "weights.npz",
+            coef=self.coef.astype(np.float32),
+            cue_mean=self.cue_mean,
+            cue_scale=self.cue_scale,
+        )
+        meta = {
+            "encoder": ENCODER,
+            "intercept": self.intercept,
+            "cue_weight": self.cue_weight,
+            "threshold": self.threshold,
+            "cues": list(CUE_NAMES),
+            **info,
+        }
+        (directory / "meta.json").write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     def predict_proba(self, sentences: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         """P(SUBJ) per sentence; pass ``embeddings`` to reuse vectors already computed."""

@@ -10,8 +10,12 @@ import click
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
-              help="CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).",
+)
 def subjectivity(data: Path) -> None:
     """Score the shipped subjectivity model on a labelled TSV."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -24,23 +28,32 @@ def subjectivity(data: Path) -> None:
     started = time.perf_counter()
     predicted = model.predict_proba(sentences) >= model.threshold
     seconds = time.perf_counter() - started
-    click.echo(json.dumps({
-        "task": "subjectivity",
-        "data": data.name,
-        "n": len(labels),
-        "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
-        "subj_f1": round(float(f1_score(labels, predicted)), 4),
-        "accuracy": round(float(accuracy_score(labels, predicted)), 4),
-        "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
-    }))
+    click.echo(
+        json.dumps(
+            {
+                "task": "subjectivity",
+                "data": data.name,
+                "n": len(labels),
+                "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+                "subj_f1": round(float(f1_score(labels, predicted)), 4),
+                "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+                "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
+            }
+        )
+    )
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
-              help="FANG-COVID style JSONL(.gz): id, url, date, source, label (real/fake), title, text.")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    required=True,
+    help="FANG-COVID style JSONL(.gz): id, url, date, source, label (real/fake), title, text.",
+)
 @click.option("--limit", type=int, default=None, help="Read only the first N articles.")
-@click.option("--sample", type=int, default=None,
-              help="Evaluate a sample of about N articles, stratified by publisher.")
+@click.option(
+    "--sample", type=int, default=None, help="Evaluate a sample of about N articles, stratified by publisher."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
 @click.option("--verbose", is_flag=True, help="Log progress per fold to stderr.")
 def reliability(data: Path, limit: int | None, sample: int | None, seed: int, verbose: bool) -> None:

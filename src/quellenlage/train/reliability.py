@@ -45,7 +45,13 @@ from ..reliability import (
     tfidf,
 )
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"
+DATA = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "data"
+    / "reliability"
+    / "fang-covid-train.jsonl.gz"
+)
 # Fixed a priori, not tuned on LOPO results: sklearn's default C; 100k n-grams keeps the shipped
 # vocabulary at a few MB; min_df 3 drops typos. Re-run `quellenlage eval reliability` after changes.
 C = 1.0
@@ -120,28 +126,51 @@ def prepare(records: list[dict[str, str]], hashed: bool = True) -> Prepared:
             line_keys.append(line_key(line))
     key_ids: dict[str, int] = {}
     line_key_id = np.array([key_ids.setdefault(k, len(key_ids)) for k in line_keys])
-    doc_keys = sparse.csr_matrix((np.ones(len(lines)), (np.array(line_doc), line_key_id)),
-                                 shape=(len(records), len(key_ids)))
+    doc_keys = sparse.csr_matrix(
+        (np.ones(len(lines)), (np.array(line_doc), line_key_id)), shape=(len(records), len(key_ids))
+    )
     doc_keys.data[:] = 1.0
     raw = [f"{r.get('title') or ''}\n{r['text']}" for r in records]
     if hashed:
-        ours = HashingVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), n_features=2**22,
-                                 alternate_sign=False, norm=None, dtype=np.float32)
+        ours = HashingVectorizer(
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, 2),
+            n_features=2**22,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float32,
+        )
         line_counts, terms = ours.transform(lines).tocsr(), np.array([])
-        plain = HashingVectorizer(ngram_range=(1, 2), n_features=2**22, alternate_sign=False, norm=None,
-                                  dtype=np.float32)
+        plain = HashingVectorizer(
+            ngram_range=(1, 2), n_features=2**22, alternate_sign=False, norm=None, dtype=np.float32
+        )
         baseline_counts = plain.transform(raw).tocsr()
     else:
         vectorizer = make_vectorizer(min_df=MIN_DF)
         line_counts, terms = vectorizer.fit_transform(lines).tocsr(), vectorizer.get_feature_names_out()
         baseline_counts = sparse.csr_matrix((len(records), 1), dtype=np.float32)
     line_features = np.vstack([count_vector(x) for x in lines]) if lines else np.zeros((0, 14))
-    return Prepared(labels, groups, np.array(line_doc), line_key_id, doc_keys, line_counts, terms,
-                    line_features, baseline_counts, list(key_ids))
+    return Prepared(
+        labels,
+        groups,
+        np.array(line_doc),
+        line_key_id,
+        doc_keys,
+        line_counts,
+        terms,
+        line_features,
+        baseline_counts,
+        list(key_ids),
+    )
 
 
-def select_columns(counts: sparse.csr_matrix, train: np.ndarray, max_features: int, min_df: int,
-                   groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def select_columns(
+    counts: sparse.csr_matrix,
+    train: np.ndarray,
+    max_features: int,
+    min_df: int,
+    groups: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Columns (top ``max_features`` by training document frequency) and their smooth IDF.
 
     With ``groups``, a column must also occur in documents of at least ``MIN_PUBLISHERS`` training
@@ -164,7 +193,9 @@ def select_columns(counts: sparse.csr_matrix, train: np.ndarray, max_features: i
     return cols, idf
 
 
-def inner_folds(groups: np.ndarray, labels: np.ndarray, k: int = INNER_FOLDS, seed: int = 0) -> list[np.ndarray]:
+def inner_folds(
+    groups: np.ndarray, labels: np.ndarray, k: int = INNER_FOLDS, seed: int = 0
+) -> list[np.ndarray]:
     """Publisher-grouped folds for calibration, mimicking "a publisher the model has not seen".
 
     Publishers of a label with at least ``MIN_PUBLISHERS`` publishers are held out whole and dealt to
@@ -189,8 +220,9 @@ def inner_folds(groups: np.ndarray, labels: np.ndarray, k: int = INNER_FOLDS, se
     return [f for f in folds if len(f) and len(set(labels[np.setdiff1d(np.arange(len(labels)), f)])) == 2]
 
 
-def fit_calibrated(x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray
-                   ) -> tuple[np.ndarray, float, tuple[float, float], float]:
+def fit_calibrated(
+    x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, float, tuple[float, float], float]:
     """Logistic regression + Platt scaling and F1-optimal threshold from inner out-of-fold scores."""
     oof = np.full(len(y), np.nan)
     for test in inner_folds(groups, y):
@@ -219,8 +251,9 @@ def design(p: Prepared, train: np.ndarray, boilerplate_min_docs: int = BOILERPLA
     key_df = np.asarray(p.doc_keys[train].sum(axis=0)).ravel()
     keep = key_df[p.line_key_id] < boilerplate_min_docs
     n_docs = len(p.labels)
-    agg = sparse.csr_matrix((keep.astype(np.float32), (p.line_doc, np.arange(len(keep)))),
-                            shape=(n_docs, len(keep)))
+    agg = sparse.csr_matrix(
+        (keep.astype(np.float32), (p.line_doc, np.arange(len(keep)))), shape=(n_docs, len(keep))
+    )
     counts = (agg @ p.line_counts).tocsr()
     cols, idf = select_columns(counts, train, MAX_FEATURES, MIN_DF, p.groups)
     feats = features_from_counts(agg @ p.line_features)
@@ -237,7 +270,9 @@ def baseline_design(p: Prepared, train: np.ndarray) -> sparse.csr_matrix:
     return (sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ x).tocsr()
 
 
-def _score(x: sparse.csr_matrix, coef: np.ndarray, intercept: float, platt: tuple[float, float]) -> np.ndarray:
+def _score(
+    x: sparse.csr_matrix, coef: np.ndarray, intercept: float, platt: tuple[float, float]
+) -> np.ndarray:
     return 1 / (1 + np.exp(-(platt[0] * (x @ coef + intercept) + platt[1])))
 
 
@@ -253,26 +288,36 @@ def lopo(records: list[dict[str, str]], log=lambda msg: None) -> dict[str, objec
         train = np.flatnonzero(p.groups != publisher)
         if len(set(p.labels[train])) < 2:
             raise InputError(f"leaving out {publisher} leaves a single label; LOPO needs both labels")
-        for x, scores, preds in ((design(p, train)[0], ours, pred_ours), (baseline_design(p, train), base, pred_base)):
+        for x, scores, preds in (
+            (design(p, train)[0], ours, pred_ours),
+            (baseline_design(p, train), base, pred_base),
+        ):
             coef, intercept, platt, threshold = fit_calibrated(x[train], p.labels[train], p.groups[train])
             scores[test] = _score(x[test], coef, intercept, platt)
             preds[test] = scores[test] >= threshold
-        log(f"{publisher}: ours {ours[test].mean():.3f} baseline {base[test].mean():.3f} "
-            f"({time.perf_counter() - started:.0f}s)")
+        log(
+            f"{publisher}: ours {ours[test].mean():.3f} baseline {base[test].mean():.3f} "
+            f"({time.perf_counter() - started:.0f}s)"
+        )
     seconds = time.perf_counter() - started
     per_source = {
-        g: {"label": "fake" if p.labels[p.groups == g][0] else "real", "n": int((p.groups == g).sum()),
+        g: {
+            "label": "fake" if p.labels[p.groups == g][0] else "real",
+            "n": int((p.groups == g).sum()),
             "score": round(float(ours[p.groups == g].mean()), 4),
-            "baseline": round(float(base[p.groups == g].mean()), 4)}
+            "baseline": round(float(base[p.groups == g].mean()), 4),
+        }
         for g in sorted(set(p.groups))
     }
     return {
-        "n": len(records), "publishers": len(per_source),
+        "n": len(records),
+        "publishers": len(per_source),
         "roc_auc": round(float(roc_auc_score(p.labels, ours)), 4),
         "f1": round(float(f1_score(p.labels, pred_ours)), 4),
         "baseline_roc_auc": round(float(roc_auc_score(p.labels, base)), 4),
         "baseline_f1": round(float(f1_score(p.labels, pred_base)), 4),
-        "per_source": per_source, "seconds": round(seconds, 1),
+        "per_source": per_source,
+        "seconds": round(seconds, 1),
         "articles_per_s": round(len(records) / seconds, 1),
     }
 
@@ -284,19 +329,36 @@ def train_final(records: list[dict[str, str]]) -> tuple[ReliabilityModel, dict[s
     x, cols, idf, mean, scale, boilerplate = design(p, everything)
     coef, intercept, platt, threshold = fit_calibrated(x, p.labels, p.groups)
     # Tokens never in any kept line have zero weight anyway; keep only selected columns.
-    model = ReliabilityModel(vocabulary=tuple(p.terms[cols]), idf=idf, coef=coef, intercept=intercept,
-                             feature_mean=mean, feature_scale=scale, platt=platt, threshold=threshold,
-                             boilerplate=frozenset(boilerplate))
+    model = ReliabilityModel(
+        vocabulary=tuple(p.terms[cols]),
+        idf=idf,
+        coef=coef,
+        intercept=intercept,
+        feature_mean=mean,
+        feature_scale=scale,
+        platt=platt,
+        threshold=threshold,
+        boilerplate=frozenset(boilerplate),
+    )
     return model, {"n_train": len(records), "publishers": sorted(set(p.groups))}
 
 
 @click.command()
 @click.option("--data", type=click.Path(path_type=Path, exists=True), default=DATA, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=MODEL_DIR, show_default=True)
-def main(data: Path, out: Path) -> None:
-    """Fit the reliability model on all of DATA and save it to OUT."""
+@click.option(
+    "--sample",
+    type=int,
+    default=None,
+    help="Train on about N articles, stratified by publisher (all publishers kept).",
+)
+def main(data: Path, out: Path, sample: int | None) -> None:
+    """Fit the reliability model on DATA (all publishers) and save it to OUT."""
     started = time.perf_counter()
-    model, info = train_final(read_jsonl(data))
+    records = read_jsonl(data)
+    if sample is not None:
+        records = stratified_sample(records, sample)
+    model, info = train_final(records)
     info["train_seconds"] = round(time.perf_counter() - started, 1)
     model.save(out, info)
     click.echo(json.dumps({k: v for k, v in info.items()}, ensure_ascii=False))

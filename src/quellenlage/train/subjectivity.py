@@ -37,8 +37,13 @@ def fit(vectors: np.ndarray, sentences: list[str], labels: np.ndarray) -> Subjec
     mean, scale = cues.mean(axis=0), cues.std(axis=0) + 1e-9
     x = design_matrix(vectors, cues, mean, scale, CUE_WEIGHT)
     lr = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, labels)
-    return SubjectivityModel(coef=lr.coef_[0], intercept=float(lr.intercept_[0]), cue_mean=mean,
-                             cue_scale=scale, cue_weight=CUE_WEIGHT)
+    return SubjectivityModel(
+        coef=lr.coef_[0],
+        intercept=float(lr.intercept_[0]),
+        cue_mean=mean,
+        cue_scale=scale,
+        cue_weight=CUE_WEIGHT,
+    )
 
 
 def cross_validate(vectors: np.ndarray, sentences: list[str], labels: np.ndarray, folds: int = 5) -> float:
@@ -50,10 +55,20 @@ def cross_validate(vectors: np.ndarray, sentences: list[str], labels: np.ndarray
 
 
 @click.command()
-@click.option("--train", "train_path", type=click.Path(path_type=Path, exists=True),
-              default=DATA / "checkthat2025-train-de.tsv", show_default=True)
-@click.option("--dev", "dev_path", type=click.Path(path_type=Path, exists=True),
-              default=DATA / "checkthat2025-dev-de.tsv", show_default=True)
+@click.option(
+    "--train",
+    "train_path",
+    type=click.Path(path_type=Path, exists=True),
+    default=DATA / "checkthat2025-train-de.tsv",
+    show_default=True,
+)
+@click.option(
+    "--dev",
+    "dev_path",
+    type=click.Path(path_type=Path, exists=True),
+    default=DATA / "checkthat2025-dev-de.tsv",
+    show_default=True,
+)
 @click.option("--out", type=click.Path(path_type=Path), default=MODEL_DIR, show_default=True)
 def main(train_path: Path, dev_path: Path, out: Path) -> None:
     """Fit on TRAIN, report 5-fold CV on TRAIN and the score on DEV, save to OUT."""
