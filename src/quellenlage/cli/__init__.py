@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
 }
 
 EVAL_COMMANDS: dict[str, str] = {
+    "subjectivity": "eval_models:subjectivity",
+    "reliability": "eval_models:reliability",
     "ner": "eval_ner:ner",
 }
 
