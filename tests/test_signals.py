@@ -241,6 +241,13 @@ def test_subjective_report_rule_does_not_fire(parts) -> None:
     assert subjective_report(make_reading(*parts)) == ()
 
 
+def test_subjective_report_skips_headings() -> None:
+    base = report("Eine gefährliche Sackgasse für die Diplomatie")
+    heading = Sentence(0, base.sentences[0].span, 0, is_heading=True)
+    reading = Reading(article=base.article, sections=base.sections, sentences=(heading,))
+    assert subjective_report(base) and subjective_report(reading) == ()
+
+
 def test_subjective_report_uses_model_hook_only_on_report_sections() -> None:
     seen: list[str] = []
 
@@ -694,3 +701,23 @@ def test_inserted_teaser_counts_several_teasers_in_one_sentence() -> None:
     (signal,) = inserted_teasers(reading)
     assert len(signal.spans) == 2 and "2 Anrisse" in signal.explanation
     assert_reader_sentence(signal.explanation)
+
+
+def test_indirect_speech_from_the_reading_is_reported_speech() -> None:
+    text = "Sacharowa sagte, die Pläne seien eine Katastrophe für die Region."
+    start = text.index("die Pläne")
+    quote = Quote(
+        text=text[start:-1], span=Span("h1", start, len(text) - 1), kind="indirect", speaker_text="Sacharowa"
+    )
+    assert loaded_language(report(text, quotes=(quote,))) == ()
+    assert loaded_language(report(text))  # without the quote the word would count
+
+
+def test_outlet_framing_around_reported_speech_still_counts() -> None:
+    text = "In einer dramatischen Eskalation hat Russland erklärt, dass die Truppen Ziele seien."
+    start = text.index("dass")
+    quote = Quote(
+        text=text[start:-1], span=Span("h1", start, len(text) - 1), kind="indirect", speaker_text="Russland"
+    )
+    reading = report(text, quotes=(quote,))
+    assert texts(reading, loaded_language(reading)) == ["dramatischen Eskalation"]

@@ -55,6 +55,7 @@ class Unit:
     end: int
     role: SectionRole
     index: int
+    heading: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,14 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 # on the (frozen, hashable) Reading avoids recomputing them a dozen times per article.
 @lru_cache(maxsize=4)
 def quoted_regions(reading: Reading) -> tuple[tuple[int, int], ...]:
-    """Character ranges inside quotation marks (marks included) plus the reading's direct quotes."""
+    """Reported speech: ranges inside quotation marks (marks included) plus the reading's quotes.
+
+    Indirect quotes count too ("Sacharowa sagte, die Pläne seien eine Katastrophe"): the reading
+    layer's quote span covers the reported clause, not the outlet's framing around it.
+    """
     text = reading.article.text
     regions = [(m.start(), m.end()) for m in _QUOTE_PAIRS.finditer(text)]
-    regions += [(q.span.start, q.span.end) for q in reading.quotes if q.kind == "direct"]
+    regions += [(q.span.start, q.span.end) for q in reading.quotes]  # direct and indirect speech
     return tuple(sorted(regions))
 
 
@@ -147,7 +152,7 @@ def _iter_units(reading: Reading) -> Iterator[Unit]:
                 reading.sections[sentence.section] if 0 <= sentence.section < len(reading.sections) else None
             )
             role = section.role if section is not None else role_at(reading, sentence.span.start)
-            yield Unit(sentence.span.start, sentence.span.end, role, sentence.index)
+            yield Unit(sentence.span.start, sentence.span.end, role, sentence.index, sentence.is_heading)
         return
     for m in _SENTENCE_FALLBACK.finditer(reading.article.text):
         if m.group().strip():

@@ -169,7 +169,7 @@ def subjective_report(
     regions = quoted_regions(reading)
     hits = []
     for unit in units(reading):
-        if unit.role is not SectionRole.REPORT:
+        if unit.role is not SectionRole.REPORT or unit.heading:  # headings are not sentences of report
             continue
         ws = [w for w in words(text, unit.start, unit.end) if not inside(w.start, w.end, regions)]
         if _attributed(reading, unit.start, unit.end, {w.lemma for w in ws}):
