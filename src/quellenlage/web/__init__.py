@@ -1,0 +1,1 @@
+"""The web app and JSON API (``quellenlage serve``). Needs the ``web`` extra."""
