@@ -142,6 +142,7 @@ def fang_items(shared_data):
     return list(itertools.islice(iter_ingest([str(path)], settings), 2000))
 
 
+@pytest.mark.slow
 def test_fang_first_2000_lines_all_ready(fang_items):
     assert len(fang_items) == 2000
     assert [i.outcome.status for i in fang_items] == [STORED] * 2000

@@ -35,6 +35,7 @@ def test_only_the_prefix_is_read():
     assert detect_language(german + "The rest of this long text is English. " * 200) == "de"
 
 
+@pytest.mark.slow
 def test_prefix_agrees_with_full_text_on_fang(shared_data):
     path = shared_data / "reliability" / "fang-covid-train.jsonl.gz"
     with gzip.open(path) as handle:
