@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from quellenlage.credibility import normalise_domain, outlet_profile, source_signals
+from quellenlage.credibility import LinRating, normalise_domain, outlet_profile, source_signals
 from quellenlage.models import Article, Origin, OriginKind, Span
 
 SEVERITIES = {"info", "low", "medium", "high"}
@@ -211,3 +211,20 @@ def test_every_mbfc_grade_maps_to_a_severity_and_a_german_label(
     _assert_well_formed(signal)
     assert signal.severity == severity
     assert signal.explanation.endswith(f"als {label}.") or f"als {label} (" in signal.explanation
+
+
+@pytest.mark.parametrize(
+    ("rating", "phrase"),
+    [
+        (LinRating(0.0, 4, ("afm", "mbfc", "lewandowsky", "misinfome"), "high"), "Bewertungen aus 4 Quellen"),
+        (LinRating(0.33, 1, ("misinfome",), "low"), "nur einer Bewertungsquelle (MisinfoMe)"),
+        (LinRating(0.706, 0, (), "imputed"), "imputiert"),
+    ],
+)
+def test_lin_trust_note_says_how_far_the_score_can_be_trusted(rating: LinRating, phrase: str) -> None:
+    assert phrase in rating.note and rating.note.endswith(".")
+
+
+def test_profile_lin_note_for_imputed_german_outlet() -> None:
+    lin = outlet_profile("tagesschau.de").lin
+    assert lin is not None and "nicht verwendet" in lin.note

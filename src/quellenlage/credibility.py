@@ -65,6 +65,13 @@ LIN_BANDS = (
 # EUvsDisinfo case counts: one case can be a single quoted article; five or more is a pattern.
 EUVS_HIGH_CASES = 5
 _SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3}
+RATER_NAMES = {
+    "afm": "Ad Fontes Media",
+    "fc": "Faktencheck-Zählungen",
+    "mbfc": "Media Bias/Fact Check",
+    "lewandowsky": "Lewandowsky et al.",
+    "misinfome": "MisinfoMe",
+}
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=())  # bundled public-suffix snapshot, no network
 
@@ -75,6 +82,19 @@ class LinRating:
     raters: int  # rater families with an observed (not imputed) rating
     rater_families: tuple[str, ...]
     trust: str  # high | medium | low | imputed
+
+    @property
+    def note(self) -> str:
+        """How far the score can be trusted, as one German sentence for the source page."""
+        if self.trust == "imputed":
+            return (
+                "Der Wert ist von Lin et al. geschätzt (imputiert) und beruht auf keiner einzigen Bewertung; "
+                "er wird nicht verwendet."
+            )
+        names = ", ".join(RATER_NAMES.get(f, f) for f in self.rater_families)
+        if self.trust == "low":
+            return f"Der Wert beruht auf nur einer Bewertungsquelle ({names}) und ist mit Vorsicht zu lesen."
+        return f"Der Wert beruht auf Bewertungen aus {self.raters} Quellen ({names})."
 
 
 @dataclass(frozen=True, slots=True)
