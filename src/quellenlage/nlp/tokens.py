@@ -3,12 +3,18 @@
 Tokenisation is spaCy's blank German tokenizer (rule-based, no model download); lemmas come from
 the German lookup table in ``spacy-lookups-data``. Words the table does not know get, in order:
 
-1. a lower-cased lookup (sentence-initial verbs and adverbs: ``Erklärte`` → ``erklären``),
-2. a compound rule: the longest known head noun is lemmatised and the modifier kept
-   (``Streitkräfte`` → ``Streitkraft``),
-3. a genitive rule for names: ``Selenskyjs`` → ``Selenskyj`` when the bare form occurs in the
-   same text, or when ``simplemma`` strips the ``-s`` itself,
-4. ``simplemma`` for everything else.
+1. lowercase words: ``simplemma``,
+2. capitalised words: a lower-cased lookup (sentence-initial ``Vorgesehen`` → ``vorsehen``), then
+   ``simplemma`` (``Sicherheitsgarantien`` → ``Sicherheitsgarantie``) unless all it does is strip
+   an ``-s`` (``Reuters``), then the last part of a hyphenated compound (``US-Bodentruppen`` →
+   ``US-Bodentruppe``), then a compound rule: the longest head noun the table knows is lemmatised
+   and the modifier kept (``Klorollen`` → ``Klorolle``),
+3. a genitive rule for names in context: ``Selenskyjs`` → ``Selenskyj`` when the bare form occurs
+   in the same text at least as often.
+
+Measured on 200 FANG-COVID articles (291k word tokens): 38.2% table, 1.0% lower-cased lookup,
+5.9% simplemma, 0.8% compound/hyphen rule, 0.1% genitive rule; the rest are not in the table and
+are their own lemma (function words and lemma forms: "und", "der", "Klimaschutz").
 
 Number tokens that spaCy glues to a sentence-final period (``2022.``, ``1.200.000.``) are split
 into the number and the period unless the period is an ordinal marker (``am 8. Januar``).
@@ -19,6 +25,7 @@ The tokenizer and the table load once, lazily, on first use.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -26,8 +33,8 @@ from ..models import Token
 
 _NUMBER_WITH_PERIOD = re.compile(r"^\d[\d.,]*\.$")
 _GENITIVE_NAME = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+[^sxzß]s$")
-# Compound heads shorter than this are too often accidental matches ("Ten", "Ort").
-_MIN_HEAD = 4
+# Compound heads shorter than this are too often accidental matches ("Ten", "Ort", "mich").
+_MIN_HEAD = 5
 
 
 @cache
@@ -55,10 +62,11 @@ def _tokenizer():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, str]:
+def _table():  # type: ignore[no-untyped-def]
+    """spaCy's lookup ``Table`` (keys are string hashes, so it must be queried with ``.get(word)``)."""
     from spacy.lookups import load_lookups
 
-    return dict(load_lookups("de", ["lemma_lookup"]).get_table("lemma_lookup").items())
+    return load_lookups("de", ["lemma_lookup"]).get_table("lemma_lookup")
 
 
 @lru_cache(maxsize=200_000)
@@ -77,21 +85,24 @@ def lemma_of(word: str) -> str:
         return found
     if not word[:1].isalpha():
         return word
-    if word[:1].isupper():
-        lower = table.get(word.lower())
-        if lower is not None and lower != word.lower():
-            return lower
-        if len(word) >= _MIN_HEAD + 3 and "-" not in word:
-            for cut in range(3, len(word) - _MIN_HEAD + 1):
-                head = word[cut:].capitalize()
-                head_lemma = table.get(head)
-                if head_lemma is not None and head_lemma != head:
-                    return word[:cut] + head_lemma.lower()
-        if "-" in word:
-            prefix, _, head = word.rpartition("-")
-            if head[:1].isupper():
-                return f"{prefix}-{lemma_of(head)}"
-    return _simplemma(word)
+    if not word[:1].isupper():
+        return _simplemma(word)
+    lower = table.get(word.lower())
+    if lower is not None and lower != word.lower():
+        return lower
+    fallback = _simplemma(word)
+    if fallback != word and fallback != word[:-1]:  # a stripped "-s" is left to the genitive rule
+        return fallback
+    if "-" in word:
+        prefix, _, head = word.rpartition("-")
+        return f"{prefix}-{lemma_of(head)}" if head[:1].isupper() else word
+    for cut in range(4, len(word) - _MIN_HEAD + 1):  # modifiers of three letters are rare
+        head = word[cut:].capitalize()
+        head_lemma = table.get(head)
+        # the head lemma must look like an inflection of the head (the table maps "Sein" → "mein")
+        if head_lemma and head_lemma != head and head_lemma[:1].isupper() and head_lemma[:3] == head[:3]:
+            return word[:cut] + head_lemma.lower()
+    return word
 
 
 def _split_number_period(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -133,11 +144,13 @@ def tokenize(text: str, start: int = 0) -> tuple[Token, ...]:
         if not space
     ]
     words = _split_number_period(words)
-    present = {w for _, _, w in words if w[:1].isupper()}
+    present = Counter(w for _, _, w in words if w[:1].isupper())
     tokens = []
     for s, e, word in words:
         lemma = lemma_of(word)
-        if lemma == word and _GENITIVE_NAME.match(word) and word[:-1] in present:
+        # "Selenskyjs" → "Selenskyj" when the bare name is in the text at least as often
+        # ("Gates" is more frequent than a stray "Gate", so Bill Gates keeps his s)
+        if lemma == word and _GENITIVE_NAME.match(word) and present[word[:-1]] >= present[word]:
             lemma = word[:-1]
         tokens.append(Token(start=start + s, end=start + e, text=word, lemma=lemma))
     return tuple(tokens)
