@@ -155,9 +155,10 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
 
 
 def _m002_fts_automerge(conn: sqlite3.Connection) -> None:
-    # Merge FTS segments in larger steps: +21 % articles per CPU second on bulk inserts (median of
-    # 3 x 2,000 FANG articles, 1,632 -> 1,975/s) at the price of more segments between merges;
-    # searches on the 31k FANG store stay well under 0.1 s. Re-run bench/ingest.py after changing.
+    # Merge FTS segments in larger steps. Storing all 31,447 FANG articles: 1,427 -> 1,676 articles
+    # per CPU second (+17 %); warm searches on the result were not slower (min of 5 runs, 16-115 ms
+    # vs 17-164 ms for "Impfpflicht", "Drosten Lockdown", "Impf*", "Merkel"). Re-run
+    # bench/ingest.py (store_articles_per_cpu_s) after changing.
     conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16)")
 
 
