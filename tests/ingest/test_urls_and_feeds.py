@@ -106,7 +106,7 @@ def test_feed_file_fetches_each_entry_and_falls_back_to_its_summary(make_fetcher
         fallback.article.text.startswith("Der Stadtrat von Neustadt")
         and fallback.article.title == "Langer Text"
     )
-    assert fallback.article.url == "https://bote-neustadt.de/weg"
+    assert fallback.article.url == "https://bote-neustadt.de/weg" and fallback.raw_type == "text/plain"
     assert failed.outcome.reason == "fetch-failed" and "fewer than min_article_chars" in failed.outcome.detail
     assert "HTTP 404" in failed.outcome.detail
     assert no_link.article.url is None and no_link.article.title == "Ohne Link"

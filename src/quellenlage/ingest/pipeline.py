@@ -374,7 +374,7 @@ class _Run:
             article = make_article(
                 entry.content, url=entry.link, title=entry.title, published=entry.published
             )
-            return self._ready(article, name, raw, "text/html")
+            return self._ready(article, name, raw, detect.TEXT)  # the entry's text, HTML stripped
         return failed(
             name,
             "fetch-failed",
