@@ -20,7 +20,9 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"
@@ -69,7 +71,10 @@ def main() -> None:
         _, sentences = segment(article)
         stages["segment"] += time.process_time() - start
         tokens += sum(len(s.tokens) for s in sentences)
-        timed = [("numbers", find_numbers, (article, sentences)), ("dates", find_dates, (article, sentences))]
+        timed: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
+            ("numbers", find_numbers, (article, sentences)),
+            ("dates", find_dates, (article, sentences)),
+        ]
         if not args.core_only:
             start = time.process_time()
             entities = find_entities(article, sentences)

@@ -77,8 +77,8 @@ def _tables(reading: Reading) -> list[Any]:
     for q in reading.quotes:
         quotes.add_row(q.kind, q.speaker_text or "", q.verb or "", _offsets(q.span), _snippet(text, q.span))
     descriptions = table("Descriptions", "entity", "span", "text")
-    for d in reading.descriptions:
-        descriptions.add_row(d.entity_id, _offsets(d.span), _snippet(text, d.span))
+    for desc in reading.descriptions:
+        descriptions.add_row(desc.entity_id, _offsets(desc.span), _snippet(text, desc.span))
     numbers = table("Numbers", "raw", "value", "qualifier", "unit", "kind", "low", "span")
     for n in reading.numbers:
         value = "" if n.value is None else f"{n.value:g}"

@@ -108,17 +108,17 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
         return k - 1 if at(k - 1) in {"am", "im"} else k
 
     if m := _NUMERIC.match(words[i]):
-        year = int(m.group(3)) + (2000 if len(m.group(3)) == 2 else 0)
-        return _Match(lead(i), i, "absolute", "day", year, int(m.group(2)), int(m.group(1)))
+        full_year = int(m.group(3)) + (2000 if len(m.group(3)) == 2 else 0)
+        return _Match(lead(i), i, "absolute", "day", full_year, int(m.group(2)), int(m.group(1)))
     if (m := _ORDINAL.match(words[i])) and at(i + 1) in months:
-        year = _year(words[i + 2]) if i + 2 < n else None
-        last = i + 2 if year else i + 1
-        kind = "absolute" if year else "partial"
-        return _Match(lead(i), last, kind, "day", year, months[at(i + 1)], int(m.group(1)))
+        day_year = _year(words[i + 2]) if i + 2 < n else None
+        last = i + 2 if day_year else i + 1
+        kind = "absolute" if day_year else "partial"
+        return _Match(lead(i), last, kind, "day", day_year, months[at(i + 1)], int(m.group(1)))
     if low[i] in months and words[i][:1].isupper():
-        year = _year(words[i + 1]) if i + 1 < n else None
-        if year:
-            return _Match(lead(i), i + 1, "absolute", "month", year, months[low[i]])
+        month_year = _year(words[i + 1]) if i + 1 < n else None
+        if month_year:
+            return _Match(lead(i), i + 1, "absolute", "month", month_year, months[low[i]])
         if at(i - 1) in data_lines("date_prepositions.txt"):
             return _Match(i - 1, i, "partial", "month", None, months[low[i]])
         return None

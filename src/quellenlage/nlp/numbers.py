@@ -64,7 +64,7 @@ def spelled_number(text: str, sentence_initial: bool) -> float | None:
         return None
     if not (text[:1].islower() or sentence_initial) or not _number_word().match(lowered):
         return None
-    from text_to_num import text2num
+    from text_to_num import text2num  # type: ignore[import-untyped]
 
     try:
         return float(text2num(lowered, "de"))

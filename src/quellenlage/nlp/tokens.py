@@ -135,7 +135,7 @@ def _is_ordinal(words: list[tuple[int, int, str]], i: int) -> bool:
 
 def tokenize(text: str, start: int = 0) -> tuple[Token, ...]:
     """Tokens of ``text`` with offsets shifted by ``start`` and a lemma for every token."""
-    from spacy.attrs import IDX, IS_SPACE, LENGTH
+    from spacy.attrs import IDX, IS_SPACE, LENGTH  # type: ignore[import-not-found]
 
     doc = _tokenizer()(text)
     words = [
