@@ -1,0 +1,309 @@
+"""Which articles belong together: incremental, time-windowed, explainable story clustering.
+
+Articles are added one at a time (oldest first in bulk; as they arrive when watching feeds). For
+each article :class:`Clusterer`
+
+1. asks the near-duplicate index (:mod:`quellenlage.dedup`) whether it copies an earlier article;
+   a copy joins the copied article's story (reason ``copy_of``),
+2. otherwise ranks the *open* stories (last article at most ``window_days`` before this one, see
+   ``settings.story_window_days``) by cosine to their centroid, scores the best few against their
+   latest members with the light similarity model (:mod:`quellenlage.similarity`), and joins the best
+   story when the score reaches :data:`JOIN_MIN_SCORE`,
+3. else starts a new story.
+
+Every membership carries its reason (score, matched article, shared names, date gap, copy), which
+is what the store keeps per member. Work per article is bounded by the number of open stories, so
+the whole run is linear in the number of articles for a steady news flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .dedup import DuplicateIndex
+from .models import Article
+from .similarity import Profile, features, profiles, shipped_model
+
+# Light-model score from which an article joins a story. Calibrated on FANG-COVID: a 3,000-article
+# sample clustered with bench/stories.py and 50 same-story pairs read by hand
+# (tests/data/same_story_gold.jsonl); re-run tests/stories/test_stories.py::test_gold_pairs and
+# `python bench/stories.py --limit 3000` after changing.
+JOIN_MIN_SCORE = 0.62
+# Centroid cosine below which a story is not scored at all (cheap prefilter; fuse cosines of
+# unrelated German news are ~0.2-0.5, same-story pairs mostly > 0.6).
+PREFILTER_COS = 0.5
+MAX_CANDIDATES = 4  # open stories scored per article
+COMPARE_MEMBERS = 4  # latest members of a story compared with a new article
+BATCH = 256  # articles profiled (embedded) together
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    article_id: str
+    story_id: str
+    reason: dict[str, Any]
+    new_story: bool
+
+
+@dataclass
+class _Story:
+    id: str
+    title: str
+    first: dt.date | None
+    last: dt.date | None
+    members: list[str] = field(default_factory=list)
+    reasons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recent: list[tuple[str, Profile]] = field(default_factory=list)
+    centroid: np.ndarray | None = None
+    outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A finished clustering result for one story."""
+
+    id: str
+    title: str
+    first: dt.date | None
+    last: dt.date | None
+    members: tuple[tuple[str, dict[str, Any]], ...]
+    sources: int  # independent sources: members minus copies, and one outlet counts once
+    copies: int  # members that copy another member
+
+
+def story_id(founder_id: str) -> str:
+    return "c" + hashlib.sha256(founder_id.encode()).hexdigest()[:15]
+
+
+def _title(article: Article) -> str:
+    if article.title:
+        return article.title.strip()[:160]
+    first = article.text.strip().split("\n", 1)[0]
+    return first[:120] or article.id
+
+
+def _gap(a: dt.date | None, b: dt.date | None) -> int | None:
+    return None if a is None or b is None else abs((a - b).days)
+
+
+class Clusterer:
+    """Incremental story clustering; see the module docstring."""
+
+    def __init__(self, window_days: int = 7, join_min_score: float = JOIN_MIN_SCORE) -> None:
+        self.window = dt.timedelta(days=window_days)
+        self.join_min_score = join_min_score
+        self.model = shipped_model("light")
+        self.duplicates = DuplicateIndex()
+        self.stories: dict[str, _Story] = {}
+        self.story_of: dict[str, str] = {}
+        self._open: list[str] = []
+        self._latest: dt.date | None = None
+
+    def add_many(self, articles: Iterable[Article]) -> list[Assignment]:
+        """Add articles in the given order, embedding them in batches."""
+        out: list[Assignment] = []
+        batch: list[Article] = []
+        for article in articles:
+            batch.append(article)
+            if len(batch) >= BATCH:
+                out.extend(self._add_batch(batch))
+                batch = []
+        out.extend(self._add_batch(batch))
+        return out
+
+    def _add_batch(self, batch: Sequence[Article]) -> list[Assignment]:
+        if not batch:
+            return []
+        profs = profiles(
+            [(a.title + "\n" if a.title else "") + a.text for a in batch],
+            [a.language for a in batch],
+            [a.published for a in batch],
+            light=True,
+        )
+        return [self.add(article, profile) for article, profile in zip(batch, profs, strict=True)]
+
+    def add(self, article: Article, profile: Profile) -> Assignment:
+        """Place one article (joining or starting a story); adding an article twice is a no-op."""
+        if article.id in self.story_of:
+            sid = self.story_of[article.id]
+            return Assignment(article.id, sid, self.stories[sid].reasons[article.id], False)
+        if article.published and (self._latest is None or article.published > self._latest):
+            self._latest = article.published
+            self._close_old()
+        copies = self.duplicates.add(article.id, article.text)
+        copy = next(((key, j) for key, j in copies if key in self.story_of), None)
+        if copy is not None:
+            story = self.stories[self.story_of[copy[0]]]
+            reason = {
+                "kind": "copy",
+                "copy_of": copy[0],
+                "jaccard": copy[1],
+                "date_gap_days": _gap(article.published, self._date_of(story, copy[0])),
+            }
+            return self._join(story, article, profile, reason)
+        best: tuple[float, _Story, str, dict[str, float]] | None = None
+        for story in self._candidates(article, profile):
+            for member_id, member in story.recent:
+                values = features(profile, member)
+                score = self.model.score(values)
+                if best is None or score > best[0]:
+                    best = (score, story, member_id, values)
+        if best is not None and best[0] >= self.join_min_score:
+            score, story, member_id, values = best
+            member_profile = dict(story.recent)[member_id]
+            reason = {
+                "kind": "similar",
+                "score": round(score, 3),
+                "matched": member_id,
+                "cos_doc": round(values["cos_doc"], 3),
+                "shared_names": sorted(profile.names & member_profile.names)[:10],
+                "date_gap_days": _gap(article.published, member_profile.published),
+            }
+            return self._join(story, article, profile, reason)
+        story = _Story(story_id(article.id), _title(article), article.published, article.published)
+        self.stories[story.id] = story
+        self._open.append(story.id)
+        reason = {"kind": "founder", "best_score": round(best[0], 3) if best else None}
+        return self._join(story, article, profile, reason, new=True)
+
+    def _date_of(self, story: _Story, article_id: str) -> dt.date | None:
+        return next((p.published for key, p in story.recent if key == article_id), None)
+
+    def _join(
+        self, story: _Story, article: Article, profile: Profile, reason: dict[str, Any], new: bool = False
+    ) -> Assignment:
+        story.members.append(article.id)
+        story.reasons[article.id] = reason
+        story.outlets[article.id] = article.outlet
+        story.recent = (story.recent + [(article.id, profile)])[-COMPARE_MEMBERS:]
+        total = profile.doc if story.centroid is None else story.centroid * (len(story.members) - 1) + profile.doc
+        story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
+        if article.published:
+            story.first = min(filter(None, (story.first, article.published)))
+            story.last = max(filter(None, (story.last, article.published)))
+        self.story_of[article.id] = story.id
+        return Assignment(article.id, story.id, reason, new)
+
+    def _close_old(self) -> None:
+        """Stop considering stories whose last article is more than the window before the newest."""
+        if self._latest is None:
+            return
+        cutoff = self._latest - self.window
+        keep = []
+        for sid in self._open:
+            story = self.stories[sid]
+            if story.last is None or story.last >= cutoff:
+                keep.append(sid)
+            else:
+                story.recent = []  # free the profiles of closed stories
+        self._open = keep
+
+    def _candidates(self, article: Article, profile: Profile) -> list[_Story]:
+        stories = [self.stories[sid] for sid in self._open]
+        if article.published:
+            lo, hi = article.published - self.window, article.published + self.window
+            stories = [
+                s for s in stories if s.first is None or (s.last is not None and lo <= s.last and s.first <= hi)
+            ]
+        stories = [s for s in stories if s.centroid is not None and s.recent]
+        if not stories:
+            return []
+        cos = np.vstack([s.centroid for s in stories]) @ profile.doc
+        order = np.argsort(-cos)[:MAX_CANDIDATES]
+        return [stories[i] for i in order if cos[i] >= PREFILTER_COS]
+
+    def results(self) -> list[Story]:
+        """All stories, largest first, with independent sources vs copies."""
+        out = []
+        for story in self.stories.values():
+            copies = sum(1 for aid in story.members if story.reasons[aid].get("kind") == "copy")
+            outlets = {story.outlets[aid] for aid in story.members if story.reasons[aid].get("kind") != "copy"}
+            unnamed = sum(
+                1 for aid in story.members if story.reasons[aid].get("kind") != "copy" and not story.outlets[aid]
+            )
+            sources = len(outlets - {None}) + unnamed
+            members = tuple((aid, story.reasons[aid]) for aid in story.members)
+            out.append(Story(story.id, story.title, story.first, story.last, members, sources, copies))
+        return sorted(out, key=lambda s: (-len(s.members), s.id))
+
+    def restore(self, story_id_: str, title: str, members: Sequence[tuple[Article, dict[str, Any]]]) -> None:
+        """Reopen a stored story so that later articles can join it (watching, incremental runs)."""
+        story = _Story(story_id_, title, None, None)
+        recent = members[-COMPARE_MEMBERS:]
+        profs = profiles(
+            [(a.title + "\n" if a.title else "") + a.text for a, _ in recent],
+            [a.language for a, _ in recent],
+            [a.published for a, _ in recent],
+            light=True,
+        )
+        by_id = {a.id: p for (a, _), p in zip(recent, profs, strict=True)}
+        for article, reason in members:
+            self.duplicates.add(article.id, article.text)
+            story.members.append(article.id)
+            story.reasons[article.id] = reason
+            story.outlets[article.id] = article.outlet
+            self.story_of[article.id] = story.id
+            if article.published:
+                story.first = min(filter(None, (story.first, article.published)))
+                story.last = max(filter(None, (story.last, article.published)))
+        story.recent = [(aid, by_id[aid]) for aid in (a.id for a, _ in recent)]
+        total = np.sum([p.doc for p in profs], axis=0)
+        story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
+        self.stories[story.id] = story
+        self._open.append(story.id)
+
+
+# -- the store edge ------------------------------------------------------------------------------
+
+KIND = "cluster"  # StoredStory.extra["kind"] of stories made here (the web app stores "analysis")
+
+
+def stored_clusters(store: Any) -> list[Any]:
+    """Every live cluster story in the store (retired ones are left out)."""
+    out, offset = [], 0
+    while page := store.list_stories(limit=500, offset=offset):
+        out.extend(s for s in page if s.extra.get("kind") == KIND and not s.extra.get("retired"))
+        offset += len(page)
+    return out
+
+
+def _sort_key(article: Article) -> tuple[int, str, str]:
+    return (article.published is None, article.published.isoformat() if article.published else "", article.id)
+
+
+def update_stories(store: Any, window_days: int, *, recluster: bool = False) -> tuple[list[Story], int]:
+    """Cluster the store's articles that are in no story yet (or all with ``recluster``) and store
+    every changed story; returns (changed stories, articles placed)."""
+    from .store import StoredStory
+
+    existing = stored_clusters(store)
+    clustered = {aid for s in existing for aid in s.article_ids}
+    fresh = sorted(
+        (a for a in store.iter_articles() if recluster or a.id not in clustered), key=_sort_key
+    )
+    clusterer = Clusterer(window_days)
+    if not recluster and fresh:
+        dated = [a.published for a in fresh if a.published]
+        since = min(dated) - dt.timedelta(days=window_days) if dated else None
+        for s in existing:
+            if since is None or s.last_published is None or s.last_published >= since:
+                members = [(store.get_article(aid), reason) for aid, reason in s.members]
+                clusterer.restore(s.id, s.title, [(a, r) for a, r in members if a is not None])
+    assignments = clusterer.add_many(fresh)
+    changed_ids = {a.story_id for a in assignments}
+    changed = [s for s in clusterer.results() if s.id in changed_ids]
+    for story in changed:
+        extra = {"kind": KIND, "sources": story.sources, "copies": story.copies, "size": len(story.members)}
+        store.put_story(StoredStory(story.id, story.title, story.members, extra=extra))
+    if recluster:
+        live = {s.id for s in clusterer.results()}
+        for old in existing:
+            if old.id not in live:
+                store.put_story(StoredStory(old.id, old.title, (), extra={"kind": KIND, "retired": True}))
+    return changed, len(assignments)

@@ -1,0 +1,121 @@
+"""Incremental story clustering: joining, time windows, copies, reasons, the store and the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from quellenlage.cli import cli
+from quellenlage.models import Article
+from quellenlage.stories import Clusterer, stored_clusters, update_stories
+from quellenlage.store import Store
+
+D = dt.date(2024, 6, 3)
+
+FLOOD_1 = (
+    "Hochwasser in Passau: Katastrophenfall ausgerufen. Die Stadt Passau hat am Montag wegen des "
+    "Hochwassers der Donau den Katastrophenfall ausgerufen. Oberbürgermeister Jürgen Dupper sagte, 2.000 "
+    "Helfer seien im Einsatz. Der Pegel der Donau erreichte am Abend 9,80 Meter. Teile der Altstadt wurden "
+    "evakuiert, Schulen bleiben geschlossen. Die Feuerwehr Passau warnt vor weiter steigenden Pegeln."
+)
+FLOOD_2 = (
+    "Donau-Hochwasser: Passau im Ausnahmezustand. Wegen der Donau gilt in Passau seit Montag der "
+    "Katastrophenfall. Rund 2.000 Einsatzkräfte helfen, erklärte Jürgen Dupper. Der Pegel lag am Abend "
+    "bei 9,80 Metern. In der Altstadt mussten Häuser geräumt werden; die Schulen in Passau bleiben zu."
+)
+BUDGET = (
+    "Bundestag beschließt Haushalt. Der Bundestag hat am Freitag den Bundeshaushalt für das kommende Jahr "
+    "verabschiedet. Finanzminister Christian Lindner verteidigte die Schuldenbremse. Die Opposition "
+    "kritisierte Kürzungen bei der Bahn und in der Entwicklungshilfe. Der Etat umfasst 480 Milliarden Euro."
+)
+
+
+def _article(aid: str, text: str, day: dt.date, outlet: str) -> Article:
+    return Article(id=aid, text=text, title=text.split(".")[0], published=day, outlet=outlet, language="de")
+
+
+def test_later_article_joins_the_right_story_with_reasons() -> None:
+    clusterer = Clusterer(window_days=7)
+    first = clusterer.add_many([_article("f1", FLOOD_1, D, "a.de"), _article("b1", BUDGET, D, "b.de")])
+    assert all(a.new_story for a in first)
+    (late,) = clusterer.add_many([_article("f2", FLOOD_2, D + dt.timedelta(days=2), "c.de")])
+    assert not late.new_story and late.story_id == first[0].story_id
+    reason = late.reason
+    assert reason["kind"] == "similar" and reason["matched"] == "f1" and reason["date_gap_days"] == 2
+    assert reason["score"] >= 0.62
+    assert {"passau", "dupper", "donau"} <= set(reason["shared_names"])
+    assert first[0].reason["kind"] == "founder"
+
+
+def test_article_far_in_time_starts_a_new_story() -> None:
+    clusterer = Clusterer(window_days=7)
+    (a,) = clusterer.add_many([_article("f1", FLOOD_1, D, "a.de")])
+    (b,) = clusterer.add_many([_article("f2", FLOOD_2, D + dt.timedelta(days=30), "c.de")])
+    assert b.new_story and b.story_id != a.story_id
+
+
+def test_copy_joins_as_copy_and_counts_as_no_new_source() -> None:
+    clusterer = Clusterer(window_days=7)
+    copy_text = FLOOD_1.replace("Die Feuerwehr", "Auch die Feuerwehr") + " (dpa)"
+    clusterer.add_many(
+        [_article("f1", FLOOD_1, D, "a.de"), _article("f2", FLOOD_2, D, "c.de"), _article("cp", copy_text, D, "d.de")]
+    )
+    (story,) = [s for s in clusterer.results() if len(s.members) == 3]
+    reasons = dict(story.members)
+    assert reasons["cp"]["kind"] == "copy" and reasons["cp"]["copy_of"] == "f1"
+    assert (story.sources, story.copies) == (2, 1)
+
+
+def test_adding_an_article_twice_changes_nothing() -> None:
+    clusterer = Clusterer(window_days=7)
+    (a,) = clusterer.add_many([_article("f1", FLOOD_1, D, "a.de")])
+    (again,) = clusterer.add_many([_article("f1", FLOOD_1, D, "a.de")])
+    assert again.story_id == a.story_id and len(clusterer.results()[0].members) == 1
+
+
+def test_update_stories_is_incremental_in_the_store(tmp_settings) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(tmp_settings) as store:
+        store.put_article(_article("f1", FLOOD_1, D, "a.de"))
+        store.put_article(_article("b1", BUDGET, D, "b.de"))
+        changed, placed = update_stories(store, 7)
+        assert placed == 2 and len(changed) == 2
+        store.put_article(_article("f2", FLOOD_2, D + dt.timedelta(days=1), "c.de"))
+        changed, placed = update_stories(store, 7)  # only the new article is placed
+        assert placed == 1 and len(changed) == 1
+        (flood,) = [s for s in stored_clusters(store) if "f1" in s.article_ids]
+        assert flood.article_ids == ("f1", "f2") and flood.extra["kind"] == "cluster"
+        assert (flood.first_published, flood.last_published) == (D, D + dt.timedelta(days=1))
+        assert dict(flood.members)["f2"]["matched"] == "f1"
+        assert update_stories(store, 7)[1] == 0
+        _, placed = update_stories(store, 7, recluster=True)
+        assert placed == 3 and len(stored_clusters(store)) == 2
+
+
+def test_stories_and_story_commands(tmp_settings) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(tmp_settings) as store:
+        for aid, text, outlet in (("f1", FLOOD_1, "a.de"), ("f2", FLOOD_2, "c.de"), ("b1", BUDGET, "b.de")):
+            store.put_article(_article(aid, text, D, outlet))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["stories", "--db", tmp_settings.db, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["articles"] for r in rows] == [2, 1] and rows[0]["sources"] == 2 and rows[0]["copies"] == 0
+    assert rows[0]["span"] == D.isoformat()
+    shown = runner.invoke(cli, ["story", rows[0]["id"], "--db", tmp_settings.db, "--reasons"])
+    assert shown.exit_code == 0 and len(shown.stdout.splitlines()) == 2
+    missing = runner.invoke(cli, ["story", "nope", "--db", tmp_settings.db])
+    assert missing.exit_code == 1 and "quellenlage stories" in missing.output
+
+
+@pytest.mark.slow
+def test_story_command_renders_a_briefing(tmp_settings) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(tmp_settings) as store:
+        store.put_article(_article("f1", FLOOD_1, D, "a.de"))
+        store.put_article(_article("f2", FLOOD_2, D, "c.de"))
+        (story,) = update_stories(store, 7)[0]
+    result = CliRunner().invoke(cli, ["story", story.id, "--db", tmp_settings.db, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["story"]["title"]
