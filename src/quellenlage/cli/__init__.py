@@ -23,12 +23,16 @@ COMMANDS: dict[str, str] = {
     "read": "read_cmd:read",
     "settings": "settings_cmd:settings",
     "train": "train_cmd:train",
+    "stories": "stories_cmd:stories",
+    "story": "stories_cmd:story",
+    "watch": "stories_cmd:watch",
 }
 
 EVAL_COMMANDS: dict[str, str] = {
     "subjectivity": "eval_models:subjectivity",
     "reliability": "eval_models:reliability",
     "ner": "eval_ner:ner",
+    "similarity": "eval_similarity:similarity",
 }
 
 
