@@ -124,3 +124,19 @@ def test_resolve_dates_fills_in_weekdays_and_relative_mentions() -> None:
 )
 def test_plural_periods_are_spans_not_dates(text: str) -> None:
     assert _dates(text) == ()
+
+
+def test_weekday_before_a_date_joins_it() -> None:
+    (mention,) = _dates("Am Donnerstag, 8. Januar, sprach sie.")
+    assert (mention.raw, mention.kind, mention.value, mention.weekday) == (
+        "Am Donnerstag, 8. Januar",
+        "partial",
+        dt.date(2026, 1, 8),
+        3,
+    )
+
+
+def test_named_weekday_picks_the_year_of_a_partial_date() -> None:
+    # 8 January was a Wednesday in 2025 and is a Thursday in 2026
+    (mention,) = _dates("Am Mittwoch, den 8. Januar, sprach sie.", reference=dt.date(2026, 2, 1))
+    assert mention.value == dt.date(2025, 1, 8)

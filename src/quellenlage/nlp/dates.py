@@ -131,6 +131,11 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
         first = i - 1 if at(i - 1) in data_table("date_modifiers.tsv") else i
         first = first - 1 if at(first - 1) in {"am", "vom", "an"} else first
         direction = 1 if offset > 0 else -1
+        k = i + 1 + (at(i + 1) == ",")
+        k += at(k) == "den"
+        dated = _match_at(words, low, k) if k < n and words[k][:1].isdigit() else None
+        if dated is not None and dated.precision == "day":  # "Donnerstag, 8. Januar": one mention
+            return replace(dated, first=first, weekday=weekday)
         return _Match(first, i, "weekday", "day", weekday=weekday, offset=direction)
     if (
         low[i] in data_table("date_words.tsv")
@@ -191,6 +196,11 @@ def _resolve(match: _Match, reference: dt.date | None) -> tuple[dt.date | None, 
             return None, match.ambiguous, "no reference date"
         if match.kind == "partial":
             value = dt.date(reference.year, match.month or 1, match.day or 1)
+            named = match.weekday
+            if named is not None and value.weekday() != named:
+                previous = value.replace(year=reference.year - 1)
+                if previous.weekday() == named:  # the named weekday decides the year
+                    return previous, False, f"year {previous.year} from the weekday"
             if (value - reference).days > PARTIAL_FUTURE_DAYS:
                 value = value.replace(year=reference.year - 1)
                 return value, True, f"year taken as {value.year}, the year before {reference}"
