@@ -107,3 +107,21 @@ def test_origin_spans_point_at_the_line_as_written():
 def test_origins_are_ordered_most_specific_first():
     text = f"Berlin (dpa) - {BODY}\n\nQuelle: zeit.de"
     assert [o.kind for o in find_origins(text, "a")] == [OriginKind.REPUBLISHED, OriginKind.AGENCY]
+
+
+def test_closing_provenance_chain_is_republished_from_each_outlet():
+    text = f"{BODY}\n\nQuellen: PublicDomain/rt.com/corona-transition.org am 25.11.2020"
+    assert origins(text) == [
+        (R, "rt.com", dt.date(2020, 11, 25)),
+        (R, "corona-transition.org", dt.date(2020, 11, 25)),
+    ]
+
+
+def test_reference_list_origins_point_at_their_own_lines():
+    text = f"{BODY}\n\nQuellen:\nhttps://www.rki.de/x\nBericht bei zeit.de vom 3.1.2021\n\nEnde."
+    found = find_origins(text, "a1")
+    assert [(o.kind, o.outlet, o.raw, o.date) for o in found] == [
+        (S, "rki.de", "https://www.rki.de/x", None),
+        (S, "zeit.de", "Bericht bei zeit.de vom 3.1.2021", dt.date(2021, 1, 3)),
+    ]
+    assert all(text[o.span.start : o.span.end] == o.raw for o in found)

@@ -80,6 +80,7 @@ _KIND_ORDER = {
     OriginKind.AGENCY: 4,
 }
 _TAIL_CHARS = 200  # a source line followed by at most this much text is the article's closing line
+_REFERENCE_LINES = 10  # lines read after a "Quellen:" heading
 
 
 def find_origins(text: str, article_id: str) -> tuple[Origin, ...]:
@@ -142,20 +143,42 @@ def _origin(
 def _source_lines(text: str, article_id: str) -> list[Origin]:
     origins = []
     for start, end, rest, own_line in _keyword_lines(_SOURCE_KEY, text):
-        if rest.strip():
-            outlets = _outlets(rest)
-        else:  # "Quellen:" alone on a line, the references on the lines below
-            following = text[end:].lstrip("\n").split("\n")[:10]
-            outlets = [name for line in following if line.strip() for name in _outlets(line)]
-            outlets = list(dict.fromkeys(outlets))
+        if not rest.strip():  # "Quellen:" alone on a line, the references on the lines below
+            origins += _reference_list(text, end, article_id)
+            continue
+        outlets = _outlets(rest)
+        # The closing line naming one outlet, or one provenance chain ("PublicDomain/rt.com/
+        # corona-transition.org am 25.11.2020"), says where the whole article comes from; a list
+        # of several references ("zeit.de, spiegel.de") or a line higher up names sources.
+        chain = [token for token in re.split(r"[\s,;]+", rest) if _outlets(token)]
         at_end = len(text[end:].strip()) <= _TAIL_CHARS
-        whole = own_line and at_end and len(outlets) == 1 and rest.strip()
+        whole = own_line and at_end and len(chain) == 1
         kind = OriginKind.REPUBLISHED if whole else OriginKind.SOURCE
         date = _date(rest)
         origins += [_origin(kind, outlet, date, text, start, end, article_id) for outlet in outlets]
         for match in _AGENCY_WORD.finditer(rest):  # "Quelle: dpa", "(Quellen: AFP, Reuters)"
             outlet = AGENCIES[match["agency"]]
             origins.append(_origin(OriginKind.AGENCY, outlet, date, text, start, end, article_id))
+    return origins
+
+
+def _reference_list(text: str, position: int, article_id: str) -> list[Origin]:
+    """SOURCE origins for the URLs/domains on the (up to 10) lines after a "Quellen:" heading."""
+    origins: list[Origin] = []
+    for _ in range(_REFERENCE_LINES):
+        start = position + 1
+        if start >= len(text):
+            break
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        position = end
+        if not line.strip():
+            if origins:
+                break  # a blank line after the references ends the list
+            continue
+        date = _date(line)
+        origins += [_origin(OriginKind.SOURCE, o, date, text, start, end, article_id) for o in _outlets(line)]
     return origins
 
 
