@@ -8,7 +8,7 @@ import pytest
 from test_claims import LOC, PER, hand_reading
 
 from quellenlage.claims import extract_claims
-from quellenlage.compare import align, find_conflicts, quote_overlap
+from quellenlage.compare import align, find_conflicts, quote_overlap, same_statement
 from quellenlage.independence import analyse_independence, label_for, outlet_of
 from quellenlage.models import Article, Origin, OriginKind
 from quellenlage.story import build_story
@@ -206,8 +206,23 @@ def test_attribution_conflict_for_the_same_words():
         ("ein historischer Fehler", "ein großer Erfolg", False),
     ],
 )
-def test_quote_overlap(a, b, variant):
+def test_quote_overlap_and_same_statement(a, b, variant):
+    assert same_statement(a, b) is variant
     assert (quote_overlap(a, b) >= 0.5) is variant
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "maischberger. die woche",
+            "Die Variante wurde erst letzte Woche bei einem Patienten entdeckt, so heißt es",
+        ),
+        ("die Woche", "die letzte Woche des Jahres war eine schwierige Zeit"),
+    ],
+)
+def test_short_or_partial_quotes_are_not_one_statement(a, b):
+    assert not same_statement(a, b)
 
 
 def _weekday_story(published_b=None):

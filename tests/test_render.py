@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # loads the sentence encoder once
 HOSTILE = (
     "Die Regierung in Berlin hat ein Gesetz zur Förderung von Windkraft beschlossen, sagte Anna Berg. "
     "<script>alert(1)</script>\n"
-    "Anna Berg nannte das Gesetz „einen <img src=x onerror=alert(1)> Durchbruch“ für Berlin.\n"
+    "Anna Berg nannte das Gesetz „einen großen Durchbruch“ für Berlin. <img src=x onerror=alert(1)>\n"
 )
 OTHER = (
     "Berlin beschließt ein Gesetz, das den Ausbau der Windkraft fördern soll, erklärte Anna Berg.\n"

@@ -53,6 +53,9 @@ ENTITY_IDF_SATURATION = 1.5
 # Two quotes are variants of one statement when this share of the shorter quote's words matches
 # (prefix or compound-suffix match).
 QUOTE_VARIANT_MIN_OVERLAP = 0.5
+# Variants of one statement have similar length; a two-word quote inside a long one is not a variant
+# (FANG: a show title „maischberger. die woche“ matched a sentence through "Woche").
+QUOTE_MAX_LENGTH_RATIO = 3
 STEM_LENGTH = 6
 
 _STOPWORD_TEXT = """
@@ -234,14 +237,22 @@ def content_text(claim: Claim, reading: Reading | None) -> str:
     return text if len(text) >= 20 else claim.text
 
 
+def same_statement(a: str, b: str) -> bool:
+    """Whether two quoted passages are one statement in identical or varied wording: enough of the
+    shorter one's words recur (at least two, unless it is one word), a content word of five letters or
+    more among them, and neither is more than :data:`QUOTE_MAX_LENGTH_RATIO` times longer."""
+    wa, wb = _quote_words(a), _quote_words(b)
+    if not wa or not wb or max(len(wa), len(wb)) > QUOTE_MAX_LENGTH_RATIO * min(len(wa), len(wb)):
+        return False
+    overlap = quote_overlap(a, b)
+    matched = round(overlap * min(len(wa), len(wb)))
+    long_word = any(len(w) >= 5 for w, _ in wa) and any(len(w) >= 5 for w, _ in wb)
+    return overlap >= QUOTE_VARIANT_MIN_OVERLAP and matched >= min(2, len(wa), len(wb)) and long_word
+
+
 def quote_variants(a: Claim, b: Claim) -> bool:
     """Whether the two claims quote one statement (identical or varied wording)."""
-    return any(
-        quote_overlap(qa.text, qb.text) >= QUOTE_VARIANT_MIN_OVERLAP
-        and any(len(w) >= 5 for w in _words(qa.text))
-        for qa in _direct(a)
-        for qb in _direct(b)
-    )
+    return any(same_statement(qa.text, qb.text) for qa in _direct(a) for qb in _direct(b))
 
 
 def _direct(claim: Claim) -> tuple[Quote, ...]:
@@ -357,8 +368,7 @@ def find_conflicts(
         for qa in _direct(a):
             for qb in _direct(b):
                 norm_a, norm_b = _norm_quote(qa.text), _norm_quote(qb.text)
-                overlap = quote_overlap(qa.text, qb.text)
-                if overlap < QUOTE_VARIANT_MIN_OVERLAP:
+                if not same_statement(qa.text, qb.text):
                     continue
                 sa = qa.speaker_entity_id or a.attributed_to
                 sb = qb.speaker_entity_id or b.attributed_to

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from .briefing import Briefing, build_briefing
-from .compare import QUOTE_VARIANT_MIN_OVERLAP, quote_overlap
+from .compare import same_statement
 from .errors import ConfigError
 from .models import Claim, DateMention, EntityType, NumberMention, Span
 from .story import StoryAnalysis
@@ -101,7 +101,7 @@ def _quotes(
                 (
                     c
                     for c in clusters
-                    if quote_overlap(c["text"], quote.text) >= QUOTE_VARIANT_MIN_OVERLAP
+                    if same_statement(c["text"], quote.text)
                     and (not person or not c["person"] or c["speaker"] == speaker)
                 ),
                 None,
