@@ -193,3 +193,35 @@ def test_reasons_are_german_weighted_and_point_into_the_text(article):
 def test_empty_article_gets_a_score_without_failing():
     result = score_article(Article(id="e", text=""))
     assert 0.0 <= result.score <= 1.0
+
+
+def _tiny_model() -> ReliabilityModel:
+    coef = np.r_[0.1, 2.0, -1.0, np.zeros(len(FEATURE_NAMES))]
+    return ReliabilityModel(
+        vocabulary=("corona", "lügenpresse", "sagte"),
+        idf=np.ones(3),
+        coef=coef,
+        intercept=0.0,
+        feature_mean=np.zeros(len(FEATURE_NAMES)),
+        feature_scale=np.ones(len(FEATURE_NAMES)),
+        platt=(1.0, 0.0),
+        threshold=0.5,
+        boilerplate=frozenset({"unterstützen sie uns!"}),
+    )
+
+
+def test_model_round_trips_through_its_files(tmp_path):
+    _tiny_model().save(tmp_path, {"note": "test"})
+    loaded = ReliabilityModel.load.__wrapped__(ReliabilityModel, tmp_path)
+    assert loaded.vocabulary == ("corona", "lügenpresse", "sagte")
+    assert loaded.boilerplate == {"unterstützen sie uns!"}
+    np.testing.assert_allclose(loaded.coef, _tiny_model().coef)
+
+
+def test_ngram_reasons_carry_their_log_odds_and_spans():
+    article = Article(id="t", text="Die Lügenpresse lügt, sagte er.")
+    result = _tiny_model().score_article(article)
+    by_term = {r.text.split("\u201e")[1].split("\u201c")[0]: r for r in result.reasons}
+    assert by_term["lügenpresse"].weight > 0 > by_term["sagte"].weight
+    assert by_term["lügenpresse"].spans[0].text(article.text) == "Lügenpresse"
+    assert by_term["sagte"].spans[0].text(article.text) == "sagte"

@@ -196,10 +196,8 @@ class ReliabilityModel:
 
     def save(self, directory: Path, info: dict[str, object]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        with gzip.open(directory / "vocabulary.txt.gz", "wt", encoding="utf-8", mtime=0) as handle:
-            handle.write("\n".join(self.vocabulary))
-        with gzip.open(directory / "boilerplate.txt.gz", "wt", encoding="utf-8", mtime=0) as handle:
-            handle.write("\n".join(sorted(self.boilerplate)))
+        _write_gzip_lines(directory / "vocabulary.txt.gz", self.vocabulary)
+        _write_gzip_lines(directory / "boilerplate.txt.gz", sorted(self.boilerplate))
         np.savez_compressed(
             directory / "weights.npz",
             idf=self.idf.astype(np.float32),
@@ -247,6 +245,12 @@ class ReliabilityModel:
         )
         reasons.sort(key=lambda r: -abs(r.weight))
         return ReliabilityResult(score=score, reasons=tuple(reasons[:MAX_REASONS]), threshold=self.threshold)
+
+
+def _write_gzip_lines(path: Path, lines: Sequence[str]) -> None:
+    """One entry a line, gzip with a fixed timestamp so that retraining gives identical bytes."""
+    with gzip.GzipFile(path, "wb", mtime=0) as handle:
+        handle.write("\n".join(lines).encode("utf-8"))
 
 
 @lru_cache(maxsize=2)
