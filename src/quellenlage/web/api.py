@@ -136,4 +136,5 @@ def analyze(request: Request, body: AnalyzeRequest) -> dict[str, Any]:
     settings = _settings(request)
     result = service.analyse_inputs(settings, texts=body.texts, urls=body.urls,
                                     fetcher=request.app.state.fetcher)
+    request.app.state.page_cache.drop(result.key)
     return {"key": result.key, "url": f"/stories/{result.key}", "story": result.payload}

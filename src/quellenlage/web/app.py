@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import QuellenlageError
 from ..settings import Settings
-from . import api, pages
+from . import api, pages, service
 from .security import HTTPProblem, RateLimiter, SecurityMiddleware, error_body
 
 log = logging.getLogger("quellenlage.web")
@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, fetcher: Any = None) -> FastAPI:
     app.state.settings = settings
     app.state.fetcher = fetcher
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.page_cache = service.PageCache()
     templates_dir = resources.files("quellenlage.web") / "templates"
     templates = Jinja2Templates(directory=str(templates_dir))
     templates.env.autoescape = True  # every template, whatever its file name

@@ -55,6 +55,7 @@ async def analyse_form(
         service.analyse_inputs, settings, service.split_pasted(text), uploads, url_list,
         fetcher=request.app.state.fetcher,
     )
+    request.app.state.page_cache.drop(result.key)
     return RedirectResponse(f"/stories/{result.key}", status_code=303)
 
 
@@ -67,12 +68,18 @@ def stories(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLRe
 
 @router.get("/stories/{key}", response_class=HTMLResponse)
 def story(request: Request, key: str) -> HTMLResponse:
-    with service.open_store(request.app.state.settings) as store:
-        payload = service.load_story(store, key)
-        articles = service.story_articles(store, payload)
-    labels = {a["id"]: a["label"] for a in payload["story"]["articles"]}
-    return _render(request, "story.html.j2", key=key, data=payload, articles=articles, labels=labels,
-                   status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS, safe_url=safe_url)
+    cache = request.app.state.page_cache
+    page = cache.get(key)
+    if page is None:
+        with service.open_store(request.app.state.settings) as store:
+            payload = service.load_story(store, key)
+            articles = service.story_articles(store, payload)
+        labels = {a["id"]: a["label"] for a in payload["story"]["articles"]}
+        response = _render(request, "story.html.j2", key=key, data=payload, articles=articles, labels=labels,
+                           status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS, safe_url=safe_url)
+        cache.put(key, bytes(response.body).decode("utf-8"))
+        return response
+    return HTMLResponse(page)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

@@ -211,3 +211,45 @@ def source_profile(store: Store, domain: str, limit: int = 50) -> dict[str, Any]
     articles = [article_summary(a) for a in store.iter_articles(limit=limit, offset=0, outlet=domain)]
     return {"profile": to_dict(profile), "rated": profile.rated, "articles": articles,
             "article_count": store.count_articles(outlet=domain)}
+
+
+class PageCache:
+    """Rendered pages by key: a bounded LRU whose entries expire after ``ttl`` seconds.
+
+    Story pages are rendered from a stored briefing of up to a few MB of JSON; decoding and
+    rendering it per request cost ~150 ms for 20 articles (bench/serve.py), so a rendered page is
+    kept. The web app drops an entry when it re-analyses that story; the TTL bounds how long a
+    re-analysis by another process (the CLI) stays unseen.
+    """
+
+    def __init__(self, size: int = 64, ttl: float = 60.0) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        import time
+
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] > self.ttl:
+                self._items.pop(key, None)
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, page: str) -> None:
+        import time
+
+        with self._lock:
+            self._items[key] = (time.monotonic(), page)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
