@@ -140,3 +140,16 @@ def test_named_weekday_picks_the_year_of_a_partial_date() -> None:
     # 8 January was a Wednesday in 2025 and is a Thursday in 2026
     (mention,) = _dates("Am Mittwoch, den 8. Januar, sprach sie.", reference=dt.date(2026, 2, 1))
     assert mention.value == dt.date(2025, 1, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "precision"),
+    [
+        ("Der Umsatz stieg in diesem Jahr.", "diesem Jahr", dt.date(2026, 1, 1), "year"),
+        ("Der Umsatz fiel im Vorjahr.", "im Vorjahr", dt.date(2025, 1, 1), "year"),
+        ("Die Messe beginnt am 20.07. in Köln.", "am 20.07.", dt.date(2025, 7, 20), "day"),
+    ],
+)
+def test_more_relative_and_partial_forms(text: str, raw: str, value: dt.date, precision: str) -> None:
+    (mention,) = _dates(text)
+    assert (mention.raw, mention.value, mention.precision) == (raw, value, precision)

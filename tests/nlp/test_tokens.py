@@ -60,3 +60,14 @@ def test_genitive_rule_does_not_strip_names_without_bare_form(word: str) -> None
 )
 def test_number_periods_split_only_at_sentence_ends(text: str, expected: list[str]) -> None:
     assert [t.text for t in tokenize(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("am 20.07. in Köln", ["am", "20.07.", "in", "Köln"]),
+        ("bis zum 20.07. Dann", ["bis", "zum", "20.07", ".", "Dann"]),
+    ],
+)
+def test_day_month_dates_keep_their_period_inside_a_sentence(text: str, expected: list[str]) -> None:
+    assert [t.text for t in tokenize(text)] == expected

@@ -9,11 +9,11 @@ Kinds and precision:
 
 - absolute: ``8. Januar 2026``, ``08.01.2026``, ``2026-01-08`` (day), ``Januar 2026`` (month),
   ``im Jahr 2022`` / ``seit 2022`` (year; a bare ``2022`` is a number, not a date),
-- partial: ``am 8. Januar`` (year from the reference; if that lands more than
+- partial: ``am 8. Januar``, ``20.07.`` (year from the reference; if that lands more than
   ``PARTIAL_FUTURE_DAYS`` after it, the previous year, marked ambiguous), ``im Januar`` (month),
 - weekday: ``am Donnerstag`` → the most recent such day on or before the reference,
   ``nächsten Donnerstag`` → the next one after it,
-- relative: ``gestern``, ``vorgestern``, ``vor zwei Tagen`` (day), ``vergangene Woche`` (precision
+- relative: ``im Vorjahr`` (year), ``gestern``, ``vorgestern``, ``vor zwei Tagen`` (day), ``vergangene Woche`` (precision
   ``week``, value the Monday of that week), ``vergangenen Monat`` (month), ``letztes Jahr`` (year).
   ``heute`` is always ``ambiguous`` (it is often generic) and skipped after ``bis``/``von``.
 
@@ -37,6 +37,7 @@ from .tokens import data_lines, data_table, tokenize
 PARTIAL_FUTURE_DAYS = 60
 
 _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.$")  # "20.07." without a year
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _ORDINAL = re.compile(r"^(\d{1,2})\.$")
 _YEAR = re.compile(r"^(1\d{3}|20\d{2}|2100)$")
@@ -78,9 +79,16 @@ def _weekday(text: str) -> int | None:
 
 
 @lru_cache(maxsize=1)
+def _period_nouns() -> dict[str, tuple[int, str]]:
+    rows = (value.split("\t") for value in data_table("date_nouns.tsv").values())
+    return {k: (int(o), u) for k, (o, u) in zip(data_table("date_nouns.tsv"), rows, strict=True)}
+
+
+@lru_cache(maxsize=1)
 def _anchors() -> frozenset[str]:
     """Lower-cased words that can anchor a date expression (besides digits and weekdays)."""
-    return frozenset({*_months(), *data_table("date_words.tsv"), *data_table("date_modifiers.tsv"), "vor"})
+    words = {*_months(), *data_table("date_words.tsv"), *data_table("date_modifiers.tsv"), *_period_nouns()}
+    return frozenset({*words, "vor"})
 
 
 def _count(text: str) -> int | None:
@@ -107,6 +115,16 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
     def lead(k: int) -> int:  # include "am 8. Januar", "im Februar 2022"
         return k - 1 if at(k - 1) in {"am", "im"} else k
 
+    if (
+        (m := _DAY_MONTH.match(words[i]))
+        and 1 <= int(m.group(2)) <= 12
+        and at(i - 1) not in {"nr.", "s.", "§"}
+    ):
+        return _Match(lead(i), i, "partial", "day", None, int(m.group(2)), int(m.group(1)))
+    if low[i] in _period_nouns():
+        offset, unit = _period_nouns()[low[i]]
+        first = i - 1 if at(i - 1) in {"im", "am", "des"} else i
+        return _Match(first, i, "relative", unit, offset=offset, unit=unit)
     if m := _NUMERIC.match(words[i]):
         full_year = int(m.group(3)) + (2000 if len(m.group(3)) == 2 else 0)
         return _Match(lead(i), i, "absolute", "day", full_year, int(m.group(2)), int(m.group(1)))

@@ -32,6 +32,7 @@ from importlib import resources
 from ..models import Token
 
 _NUMBER_WITH_PERIOD = re.compile(r"^\d[\d.,]*\.$")
+_DAY_MONTH = re.compile(r"^\d{1,2}\.\d{1,2}\.$")
 _GENITIVE_NAME = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+[^sxzß]s$")
 # Compound heads shorter than this are too often accidental matches ("Ten", "Ort", "mich").
 _MIN_HEAD = 5
@@ -119,10 +120,12 @@ def _split_number_period(words: list[tuple[int, int, str]]) -> list[tuple[int, i
 
 def _is_ordinal(words: list[tuple[int, int, str]], i: int) -> bool:
     text = words[i][2]
+    nxt = words[i + 1][2] if i + 1 < len(words) else ""
+    if _DAY_MONTH.match(text):  # "am 20.07. in Köln" keeps its date; "… am 20.07. Dann" ends
+        return bool(nxt) and not nxt[:1].isupper()
     digits = text[:-1]
     if not digits.isdigit() or len(digits) > 3:
         return False  # years and grouped numbers ("2022.", "1.200.000.") end sentences
-    nxt = words[i + 1][2] if i + 1 < len(words) else ""
     prev = words[i - 1][2].lower() if i > 0 else ""
     if nxt.lower() in data_table("months.tsv") or prev in data_lines("ordinal_predecessors.txt"):
         return True
