@@ -146,18 +146,22 @@ def _norm_quote(text: str) -> str:
 
 
 class _Lookup:
-    """Entity names and types across readings, so entity ids compare across articles."""
+    """Entity names and types across readings; :meth:`key` is the story-level entity
+    (:func:`quellenlage.nlp.linking.link_entities`), so entity ids compare across articles."""
 
     def __init__(self, readings: Sequence[Reading]) -> None:
+        from .nlp.linking import link_entities
+
         self.names: dict[str, str] = {}
         self.types: dict[str, EntityType] = {}
         for reading in readings:
             for entity in reading.entities:
                 self.names[entity.id] = entity.name
                 self.types[entity.id] = entity.type
+        self.linked = link_entities(readings)
 
     def key(self, entity_id: str) -> str:
-        return self.names.get(entity_id, entity_id).lower()
+        return self.linked.get(entity_id) or self.names.get(entity_id, entity_id).lower()
 
     def is_person(self, ref: str | None) -> bool:
         return ref is not None and self.types.get(ref) is EntityType.PER
