@@ -109,7 +109,7 @@ def test_detect_format(tmp_path):
 def test_splits_are_deterministic_and_disjoint():
     sents = [NerSentence((f"Satz{i}", "."), ("O", "O")) for i in range(400)]
     train1, held1 = nerdata.split(sents, "germeval")
-    train2, held2 = nerdata.split(list(reversed(sents)), "germeval")
+    _, held2 = nerdata.split(list(reversed(sents)), "germeval")
     assert {s.key for s in held1} == {s.key for s in held2}
     assert not {s.key for s in train1} & {s.key for s in held1}
     assert 150 < len(held1) < 250  # about half

@@ -34,7 +34,7 @@ SMARTDATA_HELDOUT_SHARE = 0.2
 # GermEval 2014: OTH -> MISC. ``*deriv`` ("deutsche") and ``*part`` ("EU-weit") are not names -> O.
 GERMEVAL_MAP = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "OTH": "MISC"}
 
-# SmartData: streets and stops are places (GermEval tags streets and stations as LOC too);
+# SmartData: streets and stops are places a reader looks up, so they count as LOC;
 # routes ("A 7", "S1", "Linie 5") are line/road designators, closer to product names -> MISC.
 # Dates, times, numbers, durations, distances, triggers, disaster types, positions -> O.
 SMARTDATA_MAP = {

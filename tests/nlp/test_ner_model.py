@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
-from quellenlage.models import EntityType, Mention, Sentence, Span, Token
+from quellenlage.models import EntityType, Mention, Sentence, Span
 from quellenlage.nlp.ner_model import ModelRecognizer, combine, load_model
 from quellenlage.nlp.tokens import tokenize
 
@@ -99,4 +101,4 @@ def test_combine_adds_names_only_one_side_found_without_overlaps():
     merged = combine(rules, model)
     assert merged == [model[0], model[1], rules[1]]
     spans = [(m.span.start, m.span.end) for m in merged]
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))

@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,7 +34,10 @@ def _articles(sentences: Sequence[NerSentence], fmt: str) -> list[list[NerSenten
         for s in sentences:
             docs.setdefault(s.doc_id, []).append(s)
         return list(docs.values())
-    return [list(sentences[i : i + SENTENCES_PER_ARTICLE]) for i in range(0, len(sentences), SENTENCES_PER_ARTICLE)]
+    return [
+        list(sentences[i : i + SENTENCES_PER_ARTICLE])
+        for i in range(0, len(sentences), SENTENCES_PER_ARTICLE)
+    ]
 
 
 def build_article(
@@ -59,8 +63,8 @@ def build_article(
     return "\n".join(lines), tuple(out), gold
 
 
-def _recognizers(backend: str, model_path: str | None) -> list:  # type: ignore[type-arg]
-    out = []
+def _recognizers(backend: str, model_path: str | None) -> list[Any]:
+    out: list[Any] = []
     if backend in ("rules", "combined"):
         try:
             from ..nlp.entities import RuleRecognizer
@@ -138,8 +142,12 @@ def run_eval(
 
 
 @click.command()
-@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold file.")
-@click.option("--backend", type=click.Choice(["model", "rules", "combined"]), default="model", show_default=True)
+@click.option(
+    "--data", "data", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold file."
+)
+@click.option(
+    "--backend", type=click.Choice(["model", "rules", "combined"]), default="model", show_default=True
+)
 @click.option(
     "--split",
     type=click.Choice(["all", "heldout", "dev"]),

@@ -39,7 +39,8 @@ def ner(
 ) -> None:
     """Train spaCy tok2vec + ner from scratch; prints the training record as one JSON line."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from ..train.ner import TrainConfig, train as run
+    from ..train.ner import TrainConfig
+    from ..train.ner import train as run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from ..errors import ModelError
@@ -78,7 +79,7 @@ class ModelRecognizer:
         for start, end, tokens in _ranges(text, sentences):
             if tokens:
                 words = [t.text for t in tokens]
-                spaces = [a.end < b.start for a, b in zip(tokens, tokens[1:])] + [False]
+                spaces = [a.end < b.start for a, b in pairwise(tokens)] + [False]
                 docs.append(Doc(nlp.vocab, words=words, spaces=spaces))
                 starts.append([t.start for t in tokens])
             else:

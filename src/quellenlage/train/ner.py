@@ -118,7 +118,11 @@ def build_nlp(cfg: TrainConfig):  # type: ignore[no-untyped-def]
                 "maxout_pieces": 2,
                 "use_upper": True,
                 "nO": None,
-                "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": cfg.width, "upstream": "*"},
+                "tok2vec": {
+                    "@architectures": "spacy.Tok2VecListener.v1",
+                    "width": cfg.width,
+                    "upstream": "*",
+                },
             }
         },
     )
@@ -153,7 +157,6 @@ def train(cfg: TrainConfig) -> dict[str, object]:
     """Train, keep the best model on dev, write it to ``cfg.out``; returns the training record."""
     import numpy
     import spacy
-    from spacy.training import Example  # noqa: F401  (imported for side-effect-free typing)
     from spacy.util import compounding, fix_random_seed, minibatch
 
     random.seed(cfg.seed)
@@ -188,7 +191,13 @@ def train(cfg: TrainConfig) -> dict[str, object]:
             if step % cfg.eval_every == 0:
                 scores = evaluate(nlp, dev_sents)
                 minutes = round((time.monotonic() - started) / 60, 2)
-                record = {"epoch": epoch, "step": step, "minutes": minutes, **scores, "loss": round(float(losses.get("ner", 0.0)), 1)}
+                record: dict[str, object] = {
+                    "epoch": epoch,
+                    "step": step,
+                    "minutes": minutes,
+                    **scores,
+                    "loss": round(float(losses.get("ner", 0.0)), 1),
+                }
                 history.append(record)
                 log.info("%s", record)
                 if scores["f1"] > best[0]:
@@ -200,11 +209,11 @@ def train(cfg: TrainConfig) -> dict[str, object]:
             break
     scores = evaluate(nlp, dev_sents)
     if scores["f1"] > best[0]:
-        best = (scores["f1"], nlp.to_bytes(), {"step": step, **scores})
+        best = (scores["f1"], nlp.to_bytes(), {"step": step, **scores, "final": True})
     assert best[1] is not None
     nlp.from_bytes(best[1])
     minutes = round((time.monotonic() - started) / 60, 2)
-    record = {
+    result: dict[str, object] = {
         "config": asdict(cfg),
         "data_sha256": hashes,
         "train_sentences": len(train_sents),
@@ -219,8 +228,8 @@ def train(cfg: TrainConfig) -> dict[str, object]:
     nlp.meta["name"] = "quellenlage_ner"
     nlp.meta["version"] = "0.1.0"
     nlp.meta["description"] = "German NER (PER/LOC/ORG/MISC) trained from scratch; see MODEL_CARD.md"
-    nlp.meta["quellenlage_training"] = {k: v for k, v in record.items() if k != "history"}
+    nlp.meta["quellenlage_training"] = {k: v for k, v in result.items() if k != "history"}
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    return record
+    return result
