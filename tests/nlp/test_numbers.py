@@ -68,6 +68,14 @@ def _numbers(text: str) -> tuple[NumberMention, ...]:
         ("Der Angriff begann im Februar 2022.", "2022", 2022, None, None, "year"),
         ("Er wurde der 3. Sieger.", "3.", 3, None, None, "ordinal"),
         ("Sie fuhren 2000 Kilometer.", "2000", 2000, None, "Kilometer", "cardinal"),
+        (
+            "Rund 2000 Krankenhaus-Beschäftigte streikten.",
+            "Rund 2000",
+            2000,
+            "rund",
+            "Krankenhaus-Beschäftigte",
+            "cardinal",
+        ),  # fmt: skip
     ],
 )
 def test_number_value_qualifier_unit_kind(

@@ -140,7 +140,7 @@ def _match_at(words: list[str], low: list[str], i: int) -> _Match | None:
         if at(i - 1) in data_lines("date_prepositions.txt"):
             return _Match(i - 1, i, "partial", "month", None, months[low[i]])
         return None
-    counted = i + 1 < n and words[i + 1][:1].isupper() and words[i + 1].isalpha()  # "2022 Soldaten"
+    counted = i + 1 < n and words[i + 1][:1].isupper() and words[i + 1].replace("-", "").isalpha()
     if (year := _year(words[i])) and at(i - 1) in data_lines("date_prepositions.txt") and not counted:
         first = i - 2 if at(i - 1) == "jahr" and at(i - 2) == "im" else i - 1
         return _Match(first, i, "absolute", "year", year)

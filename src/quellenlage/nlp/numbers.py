@@ -104,8 +104,11 @@ def _is_year(tokens: tuple[Token, ...], i: int, value: float) -> bool:
     prev = tokens[i - 1].text.lower() if i > 0 else ""
     if prev in data_lines("year_predecessors.txt") or _is_month(prev):
         return True
+    if _qualifier_before(tokens, i)[0] is not None:
+        return False  # "rund 2000 …" is a count
     nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
-    return not (nxt[:1].isupper() and nxt.isalpha()) and nxt.lower() not in data_lines("percent_units.txt")
+    counted = nxt[:1].isupper() and nxt.replace("-", "").isalpha()  # "2000 Krankenhaus-Beschäftigte"
+    return not counted and nxt.lower() not in data_lines("percent_units.txt")
 
 
 def _in_date(tokens: tuple[Token, ...], i: int) -> bool:
