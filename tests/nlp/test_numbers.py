@@ -75,7 +75,7 @@ def _numbers(text: str) -> tuple[NumberMention, ...]:
             "rund",
             "Krankenhaus-Beschäftigte",
             "cardinal",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_number_value_qualifier_unit_kind(
