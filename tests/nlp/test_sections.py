@@ -234,3 +234,21 @@ def test_runs_of_short_unpunctuated_lines_are_list_items_not_headings() -> None:
     _, _, sentences = _read(text)
     assert not any(s.is_heading for s in sentences)
     assert len(sentences) == 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(Lesen Sie auch: Wie Europa sich auf den Winter vorbereitet)",
+        "Er ging. [Mehr zum Thema: Der Winter kommt bald]",
+    ],
+)
+def test_teaser_insertion_at_the_start_or_end_of_a_text(text: str) -> None:
+    _, sections, _ = _read(text)
+    assert sections[-1].role is SectionRole.TEASER
+
+
+def test_short_texts_without_punctuation_are_one_report_sentence() -> None:
+    _, sections, sentences = _read("Titel\n")
+    assert [s.role for s in sections] == [SectionRole.REPORT]
+    assert [s.is_heading for s in sentences] == [False]

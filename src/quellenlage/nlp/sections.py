@@ -153,7 +153,8 @@ def _units(text: str) -> list[_Unit]:
         line = text[start:end]
         # three or more short unpunctuated lines in a row are a list ("Meerrettich", "Cayenne" …)
         in_list = any(
-            all(plain[k : k + LIST_MIN_LINES]) for k in range(i - LIST_MIN_LINES + 1, i + 1) if k >= 0
+            all(plain[k : k + LIST_MIN_LINES])
+            for k in range(max(0, i - LIST_MIN_LINES + 1), min(i + 1, len(lines) - LIST_MIN_LINES + 1))
         )
         forced = _match_role(line, "line") or (_match_role(line, "first") if i == 0 else None)
         if forced is None and _BRAND_LINE.match(line):
