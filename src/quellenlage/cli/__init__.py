@@ -17,10 +17,12 @@ from ..errors import QuellenlageError
 
 # name -> "module:attribute" (relative to quellenlage.cli)
 COMMANDS: dict[str, str] = {
+    "analyze": "analyze_cmd:analyze",
     "ingest": "ingest_cmd:ingest",
     "articles": "ingest_cmd:articles",
     "show": "ingest_cmd:show",
     "read": "read_cmd:read",
+    "serve": "serve_cmd:serve",
     "settings": "settings_cmd:settings",
     "train": "train_cmd:train",
     "stories": "stories_cmd:stories",
