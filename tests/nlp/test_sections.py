@@ -252,3 +252,47 @@ def test_short_texts_without_punctuation_are_one_report_sentence() -> None:
     _, sections, sentences = _read("Titel\n")
     assert [s.role for s in sections] == [SectionRole.REPORT]
     assert [s.is_heading for s in sentences] == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "insertion"),
+    [
+        (
+            "Sie setzen alles daran (Die Handschrift des Tiefen Staats: Adrenochrom und Corona rechnen ab).",
+            "(Die Handschrift des Tiefen Staats: Adrenochrom und Corona rechnen ab)",
+        ),
+        (
+            "Die Produktion bricht ein (Warum man Gold braucht, wenn diese Blase platzt!).",
+            "(Warum man Gold braucht, wenn diese Blase platzt!)",
+        ),
+    ],
+)
+def test_teaser_squeezed_in_before_the_final_period(text: str, insertion: str) -> None:
+    article, sections, sentences = _read(text)
+    assert [s.role for s in sections] == [SectionRole.REPORT, SectionRole.TEASER]
+    assert sections[1].span.text(article.text) == insertion
+    assert all(any(ch.isalnum() for ch in s.span.text(article.text)) for s in sentences)
+
+
+def test_numbered_bullet_paragraph_is_split_into_sentences() -> None:
+    assert len(_sentence_texts("4) Die Truppen greifen an. Danach wird das Netz abgeschaltet.")) == 2
+
+
+def test_long_line_without_final_period_is_not_joined_to_the_next_paragraph() -> None:
+    first = "Es gilt als sicher, dass es eine Verbindung gibt, von der niemand etwas zu wissen scheint, außer die Bauherren selbst"
+    sentences = _sentence_texts(f"{first}\nSo ist davon auszugehen, dass beide Projekte Tarnprojekte sind.")
+    assert sentences[0] == first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der Wert stieg. (er liegt übrigens fast den ganzen Monat unter dem Wert 1, derzeit bei 0,86!)",
+        "Das ist bekannt (ohne dass darüber der nationale Notstand verkündet wird!).",
+        "Er lachte. (Ähnliches wusste man schon über Männer und Frauen: Der Unterschied sei nur Einbildung.)",
+        "Passend dazu erklärte gestern auch die Bundesregierung, sie zahle die Kosten.",
+    ],
+)
+def test_asides_and_ordinary_sentences_are_not_teasers(text: str) -> None:
+    _, sections, _ = _read(text)
+    assert SectionRole.TEASER not in [s.role for s in sections]

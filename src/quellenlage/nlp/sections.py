@@ -39,6 +39,8 @@ HEADING_MAX_CHARS = 100
 HEADING_MAX_WORDS = 14
 # A line this long (typical wrap widths are 60-80) that ends in a lowercase word without punctuation was wrapped mid-sentence.
 WRAP_MIN_CHARS = 55
+# … and a longer line is a whole paragraph that merely lacks its final period (FANG-COVID).
+WRAP_MAX_CHARS = 100
 # This many short unpunctuated lines in a row are list items, not headings (recipes, enumerations
 # without bullet marks in FANG-COVID); 001's "Erklärungen" + "Wer ist …?" pair stays two headings.
 LIST_MIN_LINES = 3
@@ -56,6 +58,7 @@ _W_QUESTION = re.compile(
 _BRAND_LINE = re.compile(r"^[A-ZÄÖÜ0-9]{2,6}$")
 _INSERTION = re.compile(r"\(([^()\n]{20,600})\)|\[([^\[\]\n]{20,600})\]")
 _HEADLINE_COLON = re.compile(r"^[A-ZÄÖÜ0-9„\"][^:.!?]{0,60}:\s+\S")
+_HEADLINE_COLON_CAPITAL = re.compile(r"^[A-ZÄÖÜ0-9„\"][^:.!?]{0,60}:\s+[A-ZÄÖÜ0-9„\"]")
 _OPEN_QUOTES = {"„", "»", "‚"}
 _CLOSE_QUOTES = {"“", "”", "«", "‘", "’", '"', "'"}
 
@@ -112,8 +115,13 @@ def _continues(previous: str, line: str) -> bool:
         return False
     if line[:1].islower():
         return True
-    last_word = previous.rsplit(None, 1)[-1]
-    return len(previous) >= WRAP_MIN_CHARS and last_word[:1].islower() and not _BULLET.match(previous)
+    last_line = previous.rsplit("\n", 1)[-1]
+    last_word = last_line.rsplit(None, 1)[-1]
+    return (
+        WRAP_MIN_CHARS <= len(last_line) <= WRAP_MAX_CHARS
+        and last_word[:1].islower()
+        and not _BULLET.match(previous)
+    )
 
 
 def _is_heading_line(line: str) -> bool:
@@ -134,10 +142,18 @@ def _insertions(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cue = any(lowered.startswith(c) for c in data_lines("teaser_cues.txt")) or inner.startswith(
             ("→", "►")
         )
-        headline = (
-            _HEADLINE_COLON.match(inner) is not None
-            and len(inner.split()) >= TEASER_MIN_WORDS
-            and (not before or before[-1] in _TERMINAL + '“”"»«')
+        after = text[match.end() : end].lstrip(" ")
+        # a headline has several words, starts capitalised and has no final period
+        words = len(inner.split())
+        long_enough = words >= TEASER_MIN_WORDS and not inner.endswith(".") and not inner[:1].islower()
+        # after a finished sentence: "… machen würde. (Böse Propaganda: Selenskyj behauptet, …)"
+        standalone = not before or before[-1] in _TERMINAL + '“”"»«'
+        # or squeezed in before the final period: "… ab (Die Handschrift des Tiefen Staats: …)."
+        before_period = after[:1] in {".", "!", "?"} and (
+            _HEADLINE_COLON_CAPITAL.match(inner) is not None or inner.endswith("!")
+        )
+        headline = long_enough and (
+            (standalone and _HEADLINE_COLON.match(inner) is not None) or (bool(before) and before_period)
         )
         credit = _match_role(inner, "line") not in (None, SectionRole.TEASER)  # "(Titelbild: …)"
         if (cue or headline) and not credit:
@@ -255,8 +271,8 @@ def segment(article: Article) -> tuple[tuple[Section, ...], tuple[Sentence, ...]
 
     for unit in _units(text):
         start, end = _strip(text, unit.start, unit.end)
-        if start >= end:
-            continue
+        if not any(ch.isalnum() for ch in text[start:end]):
+            continue  # nothing to read, e.g. the "." left behind a teaser before the final period
         if unit.role is not None:
             close()
             open_section = {"role": unit.role, "start": start, "end": end, "heading": None, "hspan": None}
@@ -273,7 +289,7 @@ def segment(article: Article) -> tuple[tuple[Section, ...], tuple[Sentence, ...]
         open_section["end"] = end
         lo, hi = bisect_left(starts, start), bisect_left(starts, end)
         unit_tokens = all_tokens[lo:hi]
-        groups = [unit_tokens] if unit.kind in {"heading", "bullet"} else _split_sentences(unit_tokens)
+        groups = [unit_tokens] if unit.kind == "heading" else _split_sentences(unit_tokens)
         for group in groups:
             if group:
                 sentences.append(
