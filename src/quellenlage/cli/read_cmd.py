@@ -33,6 +33,12 @@ def _offsets(span: Span | None) -> str:
     return f"{span.start}–{span.end}" if span else ""
 
 
+def _plain_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
 def reading_to_json(reading: Reading, *, tokens: bool = False) -> dict[str, Any]:
     """A reading as JSON values; every item with ``span`` gets the ``text`` it covers."""
     from ..serialize import to_dict
@@ -81,8 +87,7 @@ def _tables(reading: Reading) -> list[Any]:
         descriptions.add_row(desc.entity_id, _offsets(desc.span), _snippet(text, desc.span))
     numbers = table("Numbers", "raw", "value", "qualifier", "unit", "kind", "low", "span")
     for n in reading.numbers:
-        value = "" if n.value is None else f"{n.value:g}"
-        low = "" if n.low is None else f"{n.low:g}"
+        value, low = _plain_number(n.value), _plain_number(n.low)
         numbers.add_row(n.raw, value, n.qualifier or "", n.unit or "", n.kind, low, _offsets(n.span))
     dates = table("Dates", "raw", "kind", "value", "precision", "weekday", "ambiguous", "span", "note")
     for d in reading.dates:
