@@ -1,9 +1,11 @@
 """Sections (with roles) and sentences of one article.
 
-The text is read as lines. A line break followed by a lowercase continuation (or after a long line
-that stops mid-sentence) is a wrapped line and joined; everything else separates units. A unit is
+The text is read as lines. A line break followed by a lowercase continuation (or after a hard-wrapped
+line of 55–100 characters that stops mid-sentence) is a wrapped line and joined; everything else
+separates units. A unit is
 
-- a *bullet* (``a)``, ``1.``, ``–``, ``-``, ``•`` …): its own sentence,
+- a *bullet* (``a)``, ``1.``, ``–``, ``-``, ``•`` …) or an item of a run of three or more short
+  unpunctuated lines: never joined with its neighbours, split into sentences like a paragraph,
 - a *heading*: a short line without final punctuation (or a short ``Wer/Was …?`` question) that is
   followed by more text; it is its own sentence with ``is_heading=True``,
 - a *paragraph*: split into sentences on the tokens.
