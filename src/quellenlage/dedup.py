@@ -124,7 +124,9 @@ def near_duplicates(articles: Sequence[Article], threshold: float = COPY_MIN_JAC
     ids = [a.id for a in articles]
     if len(articles) <= EXACT_BELOW:
         sets = [shingles(a.text) for a in articles]
-        pairs = [(i, j) for i, j in combinations(range(len(sets)), 2) if jaccard(sets[i], sets[j]) >= threshold]
+        pairs = [
+            (i, j) for i, j in combinations(range(len(sets)), 2) if jaccard(sets[i], sets[j]) >= threshold
+        ]
         return _groups(ids, pairs)
     index = DuplicateIndex(threshold=threshold)
     position = {a.id: i for i, a in enumerate(articles)}

@@ -2,7 +2,8 @@
 
 Each article is first turned into a :class:`Profile` (cheap, computed once, reused for every pair):
 
-- ``doc``: the fast multilingual USE embedding of title and text (``quellenlage.embed``, "fuse"),
+- ``head``: the fast multilingual USE embedding of title and lead (``quellenlage.embed``, "fuse"),
+- ``doc``: the same for the first :data:`DOC_CHARS` characters (full profiles only),
 - ``sents``: fuse embeddings of its first :data:`MAX_SENTENCES` sentences,
 - ``names``: capitalised words that are not sentence-initial (a cheap stand-in for entities that
   also matches across languages: "Selenskyj", "Biden", "Pfizer"),
@@ -36,6 +37,7 @@ MAX_SENTENCES = 40  # sentences embedded per article; later ones rarely change t
 MAX_SENTENCE_CHARS = 400
 FEATURES = (
     "cos_doc",  # cosine of whole-document fuse embeddings (the plain baseline)
+    "cos_head",  # cosine of fuse embeddings of the first HEAD_CHARS characters (title and lead)
     "cos_mean",  # cosine of the mean sentence embeddings
     "align",  # mean best-match cosine of each sentence to the other article (symmetric)
     "align_top",  # mean of the top 3 best-match cosines
@@ -48,13 +50,18 @@ FEATURES = (
 )
 # The cheap subset used for bulk clustering (no sentence embeddings, no lemmatiser): whole-store
 # clustering embeds one text per article instead of up to 40 sentences.
-LIGHT_FEATURES = ("cos_doc", "names", "names_min", "numbers", "same_lang")
+LIGHT_FEATURES = ("cos_head", "names", "names_min", "numbers", "same_lang")
 DOC_CHARS = 2000  # characters of title + text embedded as the document vector
+# Characters embedded for the light profile. fuse cost grows linearly with length (measured on
+# FANG-COVID: 200 chars 47 docs/s, 2000 chars 4.5 docs/s on one contended core), so bulk clustering
+# embeds only the title and lead.
+HEAD_CHARS = 300
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÄÖÜ][\wäöüß-]{2,}")
 _NUMBER = re.compile(r"\b\d[\d.,]*\d\b|\b\d\b")
+_SEPARATOR = re.compile(r"[.,]")
 _SIMPLEMMA_LANGS = {"de", "en", "es", "fr", "it", "pl", "tr", "ru"}
 
 
@@ -62,8 +69,9 @@ _SIMPLEMMA_LANGS = {"de", "en", "es", "fr", "it", "pl", "tr", "ru"}
 class Profile:
     """What similarity needs to know about one article; build many at once with :func:`profiles`."""
 
-    doc: np.ndarray
-    sents: np.ndarray | None  # None for light profiles (bulk clustering)
+    head: np.ndarray  # fuse embedding of the first HEAD_CHARS characters
+    doc: np.ndarray | None  # None for light profiles (bulk clustering)
+    sents: np.ndarray | None  # None for light profiles
     names: frozenset[str]
     lemmas: frozenset[str]
     numbers: frozenset[str]
@@ -74,7 +82,9 @@ class Profile:
 def sentences(text: str) -> list[str]:
     """Split ``text`` into at most :data:`MAX_SENTENCES` non-empty sentences (cheap regex rules)."""
     parts = [part.strip()[:MAX_SENTENCE_CHARS] for part in _SENTENCE_END.split(text)]
-    return [part for part in parts if len(part) > 3][:MAX_SENTENCES] or [text.strip()[:MAX_SENTENCE_CHARS] or "."]
+    return [part for part in parts if len(part) > 3][:MAX_SENTENCES] or [
+        text.strip()[:MAX_SENTENCE_CHARS] or "."
+    ]
 
 
 def _names(text: str) -> frozenset[str]:
@@ -127,24 +137,31 @@ def profiles(
     split = [[] if light else sentences(text) for text in texts]
     flat = [sentence for group in split for sentence in group]
     sentence_vectors = embed(flat, "fuse") if flat else None
-    doc_vectors = embed([text[:DOC_CHARS] for text in texts], "fuse")
+    doc_vectors = None if light else embed([text[:DOC_CHARS] for text in texts], "fuse")
+    head_vectors = embed([text[:HEAD_CHARS] for text in texts], "fuse")
     out = []
     at = 0
     for i, text in enumerate(texts):
         n = len(split[i])
         out.append(
             Profile(
-                doc=doc_vectors[i],
+                head=head_vectors[i],
+                doc=None if doc_vectors is None else doc_vectors[i],
                 sents=None if sentence_vectors is None or light else sentence_vectors[at : at + n],
                 names=_names(text),
                 lemmas=frozenset() if light else _lemmas(text, languages[i]),
-                numbers=frozenset(_NUMBER.findall(text)),
+                numbers=_numbers(text),
                 language=languages[i],
                 published=published[i],
             )
         )
         at += n
     return out
+
+
+def _numbers(text: str) -> frozenset[str]:
+    """Digit tokens without separators, so "2.000" (German) and "2,000" (English) match."""
+    return frozenset(_SEPARATOR.sub("", number) for number in _NUMBER.findall(text))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -163,14 +180,15 @@ def features(a: Profile, b: Profile) -> dict[str, float]:
     """The features of a pair by name (:data:`FEATURES`; only the light ones if a profile is light)."""
     same_lang = a.language is not None and a.language == b.language
     out = {
-        "cos_doc": float(a.doc @ b.doc),
+        "cos_head": float(a.head @ b.head),
         "names": _jaccard(a.names, b.names),
         "names_min": _overlap(a.names, b.names),
         "numbers": _jaccard(a.numbers, b.numbers),
         "same_lang": float(same_lang),
     }
-    if a.sents is None or b.sents is None:
+    if a.sents is None or b.sents is None or a.doc is None or b.doc is None:
         return out
+    out["cos_doc"] = float(a.doc @ b.doc)
     sims = a.sents @ b.sents.T
     best_a, best_b = sims.max(axis=1), sims.max(axis=0)
     out["cos_mean"] = float(_unit(a.sents.mean(axis=0)) @ _unit(b.sents.mean(axis=0)))
@@ -223,7 +241,14 @@ class LinearModel:
                 "the similarity model was fitted on other features than this version computes; "
                 "refit it with `quellenlage eval similarity --data FILE --save DIR`"
             )
-        return cls(names, tuple(data["coef"]), float(data["intercept"]), tuple(data["mean"]), tuple(data["scale"]), data["info"])
+        return cls(
+            names,
+            tuple(data["coef"]),
+            float(data["intercept"]),
+            tuple(data["mean"]),
+            tuple(data["scale"]),
+            data["info"],
+        )
 
 
 def fit(

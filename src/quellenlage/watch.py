@@ -94,7 +94,9 @@ def expand_feeds(values: Iterable[str]) -> list[str]:
         elif value.startswith(("http://", "https://")):
             out.append(value)
         else:
-            raise InputError(f"{value!r} is neither a feed URL (http/https) nor a file listing feed URLs", value)
+            raise InputError(
+                f"{value!r} is neither a feed URL (http/https) nor a file listing feed URLs", value
+            )
     return list(dict.fromkeys(out))
 
 
@@ -151,7 +153,9 @@ class Watcher:
             except (FetchError, InputError) as exc:
                 state.errors += 1
                 state.last_error = str(exc)
-                state.next_attempt = self.clock() + min(BACKOFF_BASE_S * 2 ** (state.errors - 1), BACKOFF_MAX_S)
+                state.next_attempt = self.clock() + min(
+                    BACKOFF_BASE_S * 2 ** (state.errors - 1), BACKOFF_MAX_S
+                )
                 state.save(self.store)
                 report.errors.append(f"{url}: {exc} (retry in {state.next_attempt - self.clock():.0f} s)")
         return report
@@ -191,8 +195,14 @@ class Watcher:
         from .ingest.items import IngestItem
 
         if not entry.link:
-            return [Outcome(entry.title or "feed entry", OutcomeStatus.SKIPPED, SkipReason.NOT_AN_ARTICLE.value,
-                            "the feed entry has no link to an article page")]
+            return [
+                Outcome(
+                    entry.title or "feed entry",
+                    OutcomeStatus.SKIPPED,
+                    SkipReason.NOT_AN_ARTICLE.value,
+                    "the feed entry has no link to an article page",
+                )
+            ]
         self._polite(entry.link)
 
         def completed(items: Iterator[IngestItem]) -> Iterator[IngestItem]:
@@ -211,7 +221,11 @@ class Watcher:
                 yield item
 
         run_id = f"watch-{int(self.clock())}"
-        return list(store_items(self.store, completed(iter_ingest([entry.link], self.settings, fetcher=self.fetcher)), run_id))
+        return list(
+            store_items(
+                self.store, completed(iter_ingest([entry.link], self.settings, fetcher=self.fetcher)), run_id
+            )
+        )
 
 
 def watch(

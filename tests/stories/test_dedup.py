@@ -7,10 +7,35 @@ import random
 from quellenlage.dedup import DuplicateIndex, jaccard, near_duplicates, shingles, signature
 from quellenlage.models import Article
 
-_WORDS = (
-    "Regierung Bundestag Minister Impfung Stadt Polizei Gericht Klima Energie Preis Schule Bahn Streik "
-    "Hafen Wahl Partei Bericht Studie Virus Krankenhaus Land Gemeinde Brücke Feuer Wasser Markt Bank"
-).split()
+_WORDS = [
+    "Regierung",
+    "Bundestag",
+    "Minister",
+    "Impfung",
+    "Stadt",
+    "Polizei",
+    "Gericht",
+    "Klima",
+    "Energie",
+    "Preis",
+    "Schule",
+    "Bahn",
+    "Streik",
+    "Hafen",
+    "Wahl",
+    "Partei",
+    "Bericht",
+    "Studie",
+    "Virus",
+    "Krankenhaus",
+    "Land",
+    "Gemeinde",
+    "Brücke",
+    "Feuer",
+    "Wasser",
+    "Markt",
+    "Bank",
+]
 
 
 def _text(seed: int, n: int = 220) -> str:
@@ -47,7 +72,10 @@ def test_near_duplicates_finds_a_copy_among_distinct_articles_exact_path() -> No
 
 def test_near_duplicates_lsh_path_on_many_articles() -> None:
     articles = [Article(id=f"a{i}", text=_text(i)) for i in range(120)]
-    articles += [Article(id="copy7", text=_copy_of(articles[7].text)), Article(id="copy7b", text=_copy_of(_copy_of(articles[7].text)))]
+    articles += [
+        Article(id="copy7", text=_copy_of(articles[7].text)),
+        Article(id="copy7b", text=_copy_of(_copy_of(articles[7].text))),
+    ]
     articles.append(Article(id="copy50", text=_copy_of(articles[50].text)))
     groups = near_duplicates(articles)
     assert {"a7", "copy7", "copy7b"} in groups

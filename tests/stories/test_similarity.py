@@ -96,7 +96,10 @@ def test_shipped_models_name_their_training_data() -> None:
 
 @pytest.mark.parametrize(
     ("pair_id", "base"),
-    [("1484039360it_1484180228it", "1484039360_1484180228"), ("1556488279_1573093212fr", "1556488279_1573093212")],
+    [
+        ("1484039360it_1484180228it", "1484039360_1484180228"),
+        ("1556488279_1573093212fr", "1556488279_1573093212"),
+    ],
 )
 def test_base_pair_id_strips_language_suffixes(pair_id: str, base: str) -> None:
     assert base_pair_id(pair_id) == base

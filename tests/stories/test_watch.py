@@ -49,7 +49,7 @@ def site() -> Iterator[tuple[Site, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             state.requests.append((self.path, self.headers.get("If-None-Match")))
             if self.path == "/feed.xml":
                 if state.fail_feed:
@@ -183,7 +183,10 @@ def test_restart_in_the_middle_loses_and_duplicates_nothing(site, loopback_setti
 def test_expand_feeds_reads_lists_and_rejects_other_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
     listing = tmp_path / "feeds.txt"
     listing.write_text("# news\nhttps://a.example/feed\n\nhttps://b.example/rss\n")
-    assert expand_feeds([str(listing), "https://a.example/feed"]) == ["https://a.example/feed", "https://b.example/rss"]
+    assert expand_feeds([str(listing), "https://a.example/feed"]) == [
+        "https://a.example/feed",
+        "https://b.example/rss",
+    ]
     with pytest.raises(InputError, match="neither a feed URL"):
         expand_feeds(["not-a-file"])
 

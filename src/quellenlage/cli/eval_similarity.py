@@ -31,6 +31,7 @@ from ..errors import InputError
 _LANG_SUFFIX = re.compile(r"[a-z]{2}$")
 # Ridge strength; chosen among 0.1/1/10 by the CV score of this command (differences < 0.005).
 RIDGE_ALPHA = 1.0
+FEATURE_VERSION = "numbers-v2"  # bump when a feature's computation changes (invalidates --cache)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ def read_pairs(path: Path) -> list[Pair]:
                 input=str(path),
             )
         return [
-            Pair(row["pair_id"], row["lang1"], row["lang2"], row["text1"], row["text2"], float(row["Overall"]))
+            Pair(
+                row["pair_id"], row["lang1"], row["lang2"], row["text1"], row["text2"], float(row["Overall"])
+            )
             for row in reader
             if row["Overall"].strip()
         ]
@@ -89,10 +92,25 @@ def group_folds(groups: Sequence[str], k: int, seed: int = 0) -> np.ndarray:
 
 def pair_features(pairs: Sequence[Pair], cache_dir: Path | None = None) -> tuple[np.ndarray, float]:
     """Feature matrix of ``pairs`` and the seconds it took (cached under ``cache_dir`` if given)."""
-    from ..similarity import DOC_CHARS, FEATURES, MAX_SENTENCES, feature_vector, features, profiles
+    from ..similarity import (
+        DOC_CHARS,
+        FEATURES,
+        HEAD_CHARS,
+        MAX_SENTENCES,
+        feature_vector,
+        features,
+        profiles,
+    )
 
     key = hashlib.sha256(
-        ("|".join(FEATURES) + str(DOC_CHARS) + str(MAX_SENTENCES) + "".join(p.pair_id + p.text1[:50] + p.text2[:50] for p in pairs)).encode()
+        (
+            "|".join(FEATURES)
+            + str(DOC_CHARS)
+            + str(HEAD_CHARS)
+            + str(MAX_SENTENCES)
+            + FEATURE_VERSION
+            + "".join(p.pair_id + p.text1[:50] + p.text2[:50] for p in pairs)
+        ).encode()
     ).hexdigest()[:16]
     cached = cache_dir / f"similarity-{key}.npz" if cache_dir else None
     if cached and cached.exists():
@@ -125,7 +143,14 @@ def overall_to_target(overall: float) -> float:
 
 
 def _predict(
-    pairs: Sequence[Pair], x: np.ndarray, y: np.ndarray, names: Sequence[str], kind: str, mode: str, k: int, seed: int
+    pairs: Sequence[Pair],
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    kind: str,
+    mode: str,
+    k: int,
+    seed: int,
 ) -> np.ndarray:
     from ..similarity import FEATURES, fit, shipped_model
 
@@ -188,12 +213,26 @@ def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: 
 @click.option("--folds", type=int, default=5, show_default=True, help="Folds for --mode cv.")
 @click.option("--limit", type=int, default=None, help="Use only the first N pairs.")
 @click.option("--lang", default=None, help="Only pairs that involve this language (e.g. de).")
-@click.option("--cache", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Cache features in this directory (e.g. /tmp/quellenlage-sim) between runs.")
-@click.option("--save", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Fit the full and light models on all pairs of --data and write full.json/light.json here.")
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Cache features in this directory (e.g. /tmp/quellenlage-sim) between runs.",
+)
+@click.option(
+    "--save",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Fit the full and light models on all pairs of --data and write full.json/light.json here.",
+)
 def similarity(
-    data: Path, mode: str, folds: int, limit: int | None, lang: str | None, cache: Path | None, save: Path | None
+    data: Path,
+    mode: str,
+    folds: int,
+    limit: int | None,
+    lang: str | None,
+    cache: Path | None,
+    save: Path | None,
 ) -> None:
     """Pearson correlation of the story-similarity score with SemEval "Overall"; one JSON line."""
     from ..similarity import FEATURES, LIGHT_FEATURES, fit
@@ -203,7 +242,9 @@ def similarity(
         pairs = [p for p in pairs if lang in (p.lang1, p.lang2)]
     pairs = pairs[:limit] if limit else pairs
     if len(pairs) < folds * 2:
-        raise InputError(f"{data} has only {len(pairs)} usable pairs; --mode cv needs at least {folds * 2}", str(data))
+        raise InputError(
+            f"{data} has only {len(pairs)} usable pairs; --mode cv needs at least {folds * 2}", str(data)
+        )
     x, seconds = pair_features(pairs, cache)
     result = {"task": "similarity", "data": data.name, "mode": mode, "n": len(pairs)}
     result.update(evaluate(pairs, x, mode, k=folds))

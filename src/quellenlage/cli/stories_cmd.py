@@ -30,14 +30,28 @@ def _span(story: Any) -> str:
 
 
 @click.command()
-@click.option("--recluster", is_flag=True, help="Forget the stored clustering and cluster every article again.")
-@click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True,
-              help="List at most this many stories (largest first).")
-@click.option("--min-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="List only stories with at least this many articles.")
+@click.option(
+    "--recluster", is_flag=True, help="Forget the stored clustering and cluster every article again."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="List at most this many stories (largest first).",
+)
+@click.option(
+    "--min-size",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="List only stories with at least this many articles.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story.")
 @_store_options
-def stories(recluster: bool, limit: int, min_size: int, as_json: bool, db: str | None, config: str | None) -> None:
+def stories(
+    recluster: bool, limit: int, min_size: int, as_json: bool, db: str | None, config: str | None
+) -> None:
     """Cluster stored articles into stories and list them."""
     from ..stories import stored_clusters, update_stories
 
@@ -69,8 +83,14 @@ def stories(recluster: bool, limit: int, min_size: int, as_json: bool, db: str |
 
 @click.command()
 @click.argument("story_id")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
-              help="Markdown with [A3] references, the JSON contract, or standalone HTML.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="Markdown with [A3] references, the JSON contract, or standalone HTML.",
+)
 @click.option("--reasons", is_flag=True, help="Print why each article is in the story instead of a briefing.")
 @_store_options
 def story(story_id: str, fmt: str, reasons: bool, db: str | None, config: str | None) -> None:
@@ -83,12 +103,18 @@ def story(story_id: str, fmt: str, reasons: bool, db: str | None, config: str | 
         with store:
             found = store.get_story(story_id)
             if found is None or found.extra.get("retired"):
-                raise ConfigError(f"no story {story_id!r} in {store.path}; list them with `quellenlage stories`")
+                raise ConfigError(
+                    f"no story {story_id!r} in {store.path}; list them with `quellenlage stories`"
+                )
             if reasons:
                 for article_id, reason in found.members:
                     article = store.get_article(article_id)
                     title = article.title if article and article.title else ""
-                    click.echo(json.dumps({"article": article_id, "title": title, "reason": reason}, ensure_ascii=False))
+                    click.echo(
+                        json.dumps(
+                            {"article": article_id, "title": title, "reason": reason}, ensure_ascii=False
+                        )
+                    )
                 return
             ids = found.article_ids[-MAX_STORY_ARTICLES:]
             articles = [a for a in (store.get_article(i) for i in ids) if a is not None]
