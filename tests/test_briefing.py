@@ -8,7 +8,7 @@ import re
 import pytest
 from test_claims import LOC, PER, hand_reading
 
-from quellenlage.briefing import _Writer, build_briefing
+from quellenlage.briefing import _Writer, build_briefing, determiner
 from quellenlage.errors import StageError
 from quellenlage.models import EntityType, Origin, OriginKind, SectionRole, Span
 from quellenlage.story import build_story
@@ -160,3 +160,18 @@ def test_single_article_story_and_article_without_claims():
     spans = [span for s in briefing.sections for sentence in s.sentences for span in sentence.spans]
     assert spans and all(span.end > span.start for span in spans)
     assert any(span.article_id == "b" for span in spans)
+
+
+@pytest.mark.parametrize(
+    ("name", "texts", "expected"),
+    [
+        ("Koalition der Willigen", ["Was ist die „Koalition der Willigen“?\nAls Koalition …"], "die"),
+        ("Koalition der Willigen", ["ein Treffen der sogenannten „Koalition der Willigen“"], ""),
+        ("Koalition der Willigen", ["Die Koalition der Willigen hatte sich geeinigt."], "die"),
+        ("Bundesamt", ["Das Bundesamt meldete am Montag neue Zahlen."], "das"),
+        ("Kreml", ["Beobachter sehen den Kreml unter Druck."], "der"),
+        ("Paris", ["Ein Gipfel in Paris endete am Dienstag."], ""),
+    ],
+)
+def test_determiner_follows_the_article_the_sources_use(name, texts, expected):
+    assert determiner(name, texts) == expected

@@ -123,6 +123,11 @@ def test_who_is_sacharowa_from_both_articles(analysis, ids):
     assert any("Sprecherin des russischen Außenministeriums" in s.text for s in box.sentences)
 
 
+def test_who_is_question_takes_the_article_of_the_explanation_heading(analysis):
+    titles = [s.title for s in build_briefing(analysis).sections if s.key == "who_is"]
+    assert "Was ist die Koalition der Willigen?" in titles
+
+
 def test_every_briefing_sentence_is_grounded_in_real_text(analysis):
     briefing = build_briefing(analysis)
     texts = {a.id: a.text for a in analysis.story.articles}

@@ -11,6 +11,9 @@ without a span is ever produced: :func:`build_briefing` raises if a template wou
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .compare import ClaimGroup
@@ -68,6 +71,28 @@ def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " und " + items[-1]
+
+
+def determiner(name: str, texts: Iterable[str]) -> str:
+    """The article of ``name`` in the nominative ("die" for "Koalition der Willigen"), or "".
+
+    An explanation heading of a source ("Was ist die „Koalition der Willigen“?") decides; else the
+    articles the sources put before the name, counting only the unambiguous ones ("die", "das", and
+    "den" → "der"; "der", "dem" and "des" also stand before other genders and cases). Names the
+    sources use without an article (cities, most countries) get none.
+    """
+    name_re = re.escape(name)
+    quoted = rf"[„\"»]?{name_re}[“\"«]?"
+    heading = re.compile(rf"\bWas ist (der|die|das) {quoted}\s*\?", re.IGNORECASE)
+    before = re.compile(rf"\b(die|das|den)\s+(?:\w+e[nms]?\s+)?{quoted}(?!\w)", re.IGNORECASE)
+    votes: Counter[str] = Counter()
+    for text in texts:
+        if found := heading.search(text):
+            return found.group(1).lower()
+        for match in before.finditer(text):
+            word = match.group(1).lower()
+            votes["der" if word == "den" else word] += 1
+    return votes.most_common(1)[0][0] if votes else ""
 
 
 def _words(text: str, limit: int) -> str:
@@ -250,7 +275,11 @@ class _Writer:
     def who_is_sections(self) -> list[BriefingSection]:
         sections = []
         for entity in [e for e in self.a.entities if e.descriptions][:WHO_IS_MAX]:
-            question = "Wer ist" if entity.type is EntityType.PER else "Was ist"
+            if entity.type is EntityType.PER:
+                question = f"Wer ist {entity.name}?"
+            else:
+                article = determiner(entity.name, (a.text for a in self.a.story.articles))
+                question = f"Was ist {article} {entity.name}?" if article else f"Was ist {entity.name}?"
             sentences = []
             for description in entity.descriptions:
                 labels = list(dict.fromkeys(self.ref(s.article_id) for s in description.spans))
@@ -260,7 +289,7 @@ class _Writer:
                         f"{_join(labels)} {verb} {entity.name} so: „{description.text}“", description.spans
                     )
                 )
-            sections.append(BriefingSection("who_is", f"{question} {entity.name}?", tuple(sentences)))
+            sections.append(BriefingSection("who_is", question, tuple(sentences)))
         return sections
 
     def sources_section(self) -> BriefingSection:
