@@ -296,3 +296,11 @@ def test_long_line_without_final_period_is_not_joined_to_the_next_paragraph() ->
 def test_asides_and_ordinary_sentences_are_not_teasers(text: str) -> None:
     _, sections, _ = _read(text)
     assert SectionRole.TEASER not in [s.role for s in sections]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Das regelt Abs. 3 des Gesetzes. Danach ging sie.", "Es gab Häuser u.ä. Bauten. Danach ging sie."],
+)
+def test_abbreviations_split_by_spacy_do_not_end_sentences(text: str) -> None:
+    assert len(_sentence_texts(text)) == 2

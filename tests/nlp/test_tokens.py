@@ -71,3 +71,11 @@ def test_number_periods_split_only_at_sentence_ends(text: str, expected: list[st
 )
 def test_day_month_dates_keep_their_period_inside_a_sentence(text: str, expected: list[str]) -> None:
     assert [t.text for t in tokenize(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "abbreviation"),
+    [("nach Abs. 3 gilt", "Abs."), ("Häuser u.ä. Bauten", "u.ä."), ("im 19. Jh. erbaut", "Jh.")],
+)
+def test_abbreviations_keep_their_period(text: str, abbreviation: str) -> None:
+    assert abbreviation in [t.text for t in tokenize(text)]

@@ -16,7 +16,9 @@ Measured on 200 FANG-COVID articles (291k word tokens): 38.2% table, 1.0% lower-
 5.9% simplemma, 0.8% compound/hyphen rule, 0.1% genitive rule; the rest are not in the table and
 are their own lemma (function words and lemma forms: "und", "der", "Klimaschutz").
 
-Number tokens that spaCy glues to a sentence-final period (``2022.``, ``1.200.000.``) are split
+Abbreviations that spaCy splits off their period (``u.ä.``, ``Abs.``; list in
+``data/nlp/abbreviations.txt``) are glued back so that their period never ends a sentence. Number
+tokens that spaCy glues to a sentence-final period (``2022.``, ``1.200.000.``) are split
 into the number and the period unless the period is an ordinal marker (``am 8. Januar``).
 
 The tokenizer and the table load once, lazily, on first use.
@@ -106,6 +108,24 @@ def lemma_of(word: str) -> str:
     return word
 
 
+def _join_abbreviations(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Glue ``Abs`` + ``.`` back into ``Abs.`` for the abbreviations spaCy splits."""
+    known = _abbreviations()
+    out: list[tuple[int, int, str]] = []
+    for start, end, text in words:
+        if text == "." and out and out[-1][1] == start and (out[-1][2] + ".").lower() in known:
+            prev_start, _, prev_text = out.pop()
+            out.append((prev_start, end, prev_text + "."))
+        else:
+            out.append((start, end, text))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    return frozenset(data_lines("abbreviations.txt"))
+
+
 def _split_number_period(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Split ``2022.`` into ``2022`` + ``.`` where the period ends a sentence, keep ``8.`` ordinals."""
     out: list[tuple[int, int, str]] = []
@@ -146,7 +166,7 @@ def tokenize(text: str, start: int = 0) -> tuple[Token, ...]:
         for idx, length, space in doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
         if not space
     ]
-    words = _split_number_period(words)
+    words = _split_number_period(_join_abbreviations(words))
     present = Counter(w for _, _, w in words if w[:1].isupper())
     tokens = []
     for s, e, word in words:
