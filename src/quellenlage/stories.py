@@ -30,11 +30,14 @@ from .dedup import DuplicateIndex
 from .models import Article
 from .similarity import Profile, features, profiles, shipped_model
 
-# Light-model score from which an article joins a story. Calibrated on FANG-COVID: a 3,000-article
-# sample clustered with bench/stories.py and 50 same-story pairs read by hand
-# (tests/data/same_story_gold.jsonl); re-run tests/stories/test_stories.py::test_gold_pairs and
-# `python bench/stories.py --limit 3000` after changing.
-JOIN_MIN_SCORE = 0.62
+# Light-model score from which an article joins a story. Calibrated on FANG-COVID (an all-COVID
+# corpus, so topic overlap is everywhere): a 3,000-article sample clustered at 0.62 gave 50 random
+# same-story pairs that were read by hand (tests/data/same_story_gold.jsonl); only 19/50 were the same
+# story, mostly same-topic pairs scoring 0.62-0.70. At 0.72, 13 of the 18 pairs above it are the same
+# story (in-sample: the threshold was chosen on these pairs). Re-run
+# tests/stories/test_stories.py::test_gold_pairs_precision_stays_near_the_measured_value and
+# `python bench/stories.py --sample 3000` after changing.
+JOIN_MIN_SCORE = 0.72
 # Centroid cosine below which a story is not scored at all (cheap prefilter; fuse cosines of
 # unrelated German news are ~0.2-0.5, same-story pairs mostly > 0.6).
 PREFILTER_COS = 0.5
@@ -161,7 +164,7 @@ class Clusterer:
                 "kind": "similar",
                 "score": round(score, 3),
                 "matched": member_id,
-                "cos_doc": round(values["cos_doc"], 3),
+                "cos_head": round(values["cos_head"], 3),
                 "shared_names": sorted(profile.names & member_profile.names)[:10],
                 "date_gap_days": _gap(article.published, member_profile.published),
             }
@@ -182,7 +185,11 @@ class Clusterer:
         story.reasons[article.id] = reason
         story.outlets[article.id] = article.outlet
         story.recent = (story.recent + [(article.id, profile)])[-COMPARE_MEMBERS:]
-        total = profile.doc if story.centroid is None else story.centroid * (len(story.members) - 1) + profile.doc
+        total = (
+            profile.head
+            if story.centroid is None
+            else story.centroid * (len(story.members) - 1) + profile.head
+        )
         story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
         if article.published:
             story.first = min(filter(None, (story.first, article.published)))
@@ -209,12 +216,14 @@ class Clusterer:
         if article.published:
             lo, hi = article.published - self.window, article.published + self.window
             stories = [
-                s for s in stories if s.first is None or (s.last is not None and lo <= s.last and s.first <= hi)
+                s
+                for s in stories
+                if s.first is None or (s.last is not None and lo <= s.last and s.first <= hi)
             ]
         stories = [s for s in stories if s.centroid is not None and s.recent]
         if not stories:
             return []
-        cos = np.vstack([s.centroid for s in stories]) @ profile.doc
+        cos = np.vstack([s.centroid for s in stories]) @ profile.head
         order = np.argsort(-cos)[:MAX_CANDIDATES]
         return [stories[i] for i in order if cos[i] >= PREFILTER_COS]
 
@@ -223,9 +232,13 @@ class Clusterer:
         out = []
         for story in self.stories.values():
             copies = sum(1 for aid in story.members if story.reasons[aid].get("kind") == "copy")
-            outlets = {story.outlets[aid] for aid in story.members if story.reasons[aid].get("kind") != "copy"}
+            outlets = {
+                story.outlets[aid] for aid in story.members if story.reasons[aid].get("kind") != "copy"
+            }
             unnamed = sum(
-                1 for aid in story.members if story.reasons[aid].get("kind") != "copy" and not story.outlets[aid]
+                1
+                for aid in story.members
+                if story.reasons[aid].get("kind") != "copy" and not story.outlets[aid]
             )
             sources = len(outlets - {None}) + unnamed
             members = tuple((aid, story.reasons[aid]) for aid in story.members)
@@ -253,7 +266,7 @@ class Clusterer:
                 story.first = min(filter(None, (story.first, article.published)))
                 story.last = max(filter(None, (story.last, article.published)))
         story.recent = [(aid, by_id[aid]) for aid in (a.id for a, _ in recent)]
-        total = np.sum([p.doc for p in profs], axis=0)
+        total = np.sum([p.head for p in profs], axis=0)
         story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
         self.stories[story.id] = story
         self._open.append(story.id)
@@ -284,9 +297,7 @@ def update_stories(store: Any, window_days: int, *, recluster: bool = False) -> 
 
     existing = stored_clusters(store)
     clustered = {aid for s in existing for aid in s.article_ids}
-    fresh = sorted(
-        (a for a in store.iter_articles() if recluster or a.id not in clustered), key=_sort_key
-    )
+    fresh = sorted((a for a in store.iter_articles() if recluster or a.id not in clustered), key=_sort_key)
     clusterer = Clusterer(window_days)
     if not recluster and fresh:
         dated = [a.published for a in fresh if a.published]

@@ -1,0 +1,167 @@
+"""Benchmark story clustering on FANG-COVID: time, peak memory, cluster sizes, extrapolation.
+
+    OMP_NUM_THREADS=1 python bench/stories.py                      # all 31,580 articles
+    OMP_NUM_THREADS=1 python bench/stories.py --sample 3000 --pairs /tmp/pairs.jsonl
+
+``--pairs`` writes random same-story pairs (ids, titles, the membership reason) for reading by hand
+(see tests/data/same_story_gold.jsonl). The store is not involved: this measures the clustering
+stage itself (profiling = embedding + name/number sets, then placing).
+
+Scaling: profiling is linear in articles (one fuse embedding of DOC_CHARS characters each). Placing
+an article costs one centroid product over the *open* stories (those within the time window) plus at
+most MAX_CANDIDATES x COMPARE_MEMBERS pair scores, so it is linear in articles times open stories;
+for a steady news flow the open stories grow with articles per window, not with the corpus. The LSH
+near-duplicate index keeps one 64-value signature per article forever (memory linear, queries
+~constant per article). What is not linear: nothing in the loop, but ``Clusterer.story_of`` and the
+LSH index stay in memory (~1 KB per article).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import random
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from quellenlage.models import Article
+from quellenlage.similarity import profiles
+from quellenlage.stories import BATCH, Clusterer
+
+FANG = Path(__file__).resolve().parents[2] / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"
+
+
+def load(path: Path, sample: int | None, seed: int) -> list[Article]:
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            day = dt.date.fromisoformat(row["date"][:10]) if row.get("date") else None
+            rows.append(
+                Article(
+                    id=row["id"],
+                    text=row["text"],
+                    title=row.get("title"),
+                    published=day,
+                    outlet=row.get("source"),
+                    language="de",
+                    url=row.get("url"),
+                )
+            )
+    if sample and sample < len(rows):
+        rows = random.Random(seed).sample(rows, sample)
+    return sorted(rows, key=lambda a: (a.published or dt.date.max, a.id))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=FANG)
+    parser.add_argument("--sample", type=int, default=None, help="cluster a random sample of N articles")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--window", type=int, default=7, help="story window in days")
+    parser.add_argument("--pairs", type=Path, default=None, help="write random same-story pairs here")
+    parser.add_argument("--n-pairs", type=int, default=50)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    articles = load(args.data, args.sample, args.seed)
+    loaded = time.perf_counter()
+    clusterer = Clusterer(window_days=args.window)
+    profile_s = place_s = 0.0
+    for i in range(0, len(articles), BATCH):
+        batch = articles[i : i + BATCH]
+        t0 = time.perf_counter()
+        profs = profiles(
+            [(a.title + "\n" if a.title else "") + a.text for a in batch],
+            ["de"] * len(batch),
+            [a.published for a in batch],
+            light=True,
+        )
+        t1 = time.perf_counter()
+        for article, profile in zip(batch, profs, strict=True):
+            clusterer.add(article, profile)
+        place_s += time.perf_counter() - t1
+        profile_s += t1 - t0
+        if (i // BATCH) % 20 == 0:
+            print(
+                f"{i + len(batch)} articles, {len(clusterer.stories)} stories, "
+                f"{time.perf_counter() - loaded:.0f} s",
+                file=sys.stderr,
+            )
+    results = clusterer.results()
+    total = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sizes = Counter(len(s.members) for s in results)
+    buckets = {"1": 0, "2": 0, "3-5": 0, "6-10": 0, "11-50": 0, ">50": 0}
+    for size, count in sizes.items():
+        key = (
+            "1"
+            if size == 1
+            else "2"
+            if size == 2
+            else "3-5"
+            if size <= 5
+            else "6-10"
+            if size <= 10
+            else ("11-50" if size <= 50 else ">50")
+        )
+        buckets[key] += count
+    n = len(articles)
+    per_article = (profile_s + place_s) / max(n, 1)
+    print(
+        json.dumps(
+            {
+                "articles": n,
+                "stories": len(results),
+                "multi_article_stories": sum(1 for s in results if len(s.members) > 1),
+                "articles_in_multi": sum(len(s.members) for s in results if len(s.members) > 1),
+                "largest": max((len(s.members) for s in results), default=0),
+                "size_buckets": buckets,
+                "copies": sum(s.copies for s in results),
+                "cross_outlet_stories": sum(1 for s in results if s.sources > 1),
+                "seconds_total": round(total, 1),
+                "seconds_load": round(loaded - started, 1),
+                "seconds_profile": round(profile_s, 1),
+                "seconds_place": round(place_s, 1),
+                "articles_per_s": round(n / max(profile_s + place_s, 1e-9), 1),
+                "peak_rss_mb": round(peak_mb),
+                "extrapolated_1m_hours_one_core": round(per_article * 1_000_000 / 3600, 1),
+            }
+        )
+    )
+    if args.pairs:
+        rng = random.Random(args.seed)
+        by_id = {a.id: a for a in articles}
+        multi = [s for s in results if len(s.members) > 1]
+        members = [(s, aid, r) for s in multi for aid, r in s.members if r.get("kind") != "founder"]
+        chosen = rng.sample(members, min(args.n_pairs, len(members)))
+        with args.pairs.open("w", encoding="utf-8") as out:
+            for story, aid, reason in chosen:
+                other = reason.get("matched") or reason.get("copy_of")
+                a, b = by_id[aid], by_id[other]
+                out.write(
+                    json.dumps(
+                        {
+                            "a": a.id,
+                            "b": b.id,
+                            "title_a": a.title,
+                            "title_b": b.title,
+                            "outlet_a": a.outlet,
+                            "outlet_b": b.outlet,
+                            "story": story.id,
+                            "reason": reason,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+        print(f"wrote {len(chosen)} pairs to {args.pairs}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
