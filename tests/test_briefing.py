@@ -125,17 +125,23 @@ def test_sections_carry_the_comparison(briefing):
     corroborated = " ".join(s.text for s in by_key["corroborated"].sentences)
     assert "2 unabhängigen Quellen" in corroborated and "Maria Sacharowa" in corroborated
     single = [s.text for s in by_key["single_source"].sentences]
-    assert any("Absichtserklärung" in s and s.startswith("Nur example.com (A)") for s in single)
+    assert any(
+        "Absichtserklärung" in s and s.startswith("Nur Artikel A (unbekannte Website)") for s in single
+    )
     assert any("US-Führung" in s and s.startswith("Nur OZD (B)") and "„soll“" in s for s in single)
     conflicts = by_key["conflicts"].sentences
     assert any("„legitime Kampfziele“" in c.text for c in conflicts)
     timeline = [s.text for s in by_key["timeline"].sentences]
     assert timeline[0].startswith("06.01.2026") and timeline[1].startswith("08.01.2026")
     who = by_key["who_is"].sentences
-    assert any("example.com (A) und OZD (B) beschreiben" in s.text for s in who)
+    assert any("Artikel A (unbekannte Website) und OZD (B) beschreiben" in s.text for s in who)
     assert any("bekannte Stimme" in s.text for s in who)
     sources = " ".join(s.text for s in by_key["sources"].sentences)
     assert "Wiederveröffentlichung" in sources and "example.com vom 07.02.2026" in sources
+    assert "Artikel A (unbekannte Website) gibt als Quelle example.com vom 07.02.2026 an" in sources
+    assert "example.com (A)" not in sources  # not named after the origin it names itself
+    overview = by_key["overview"].sentences[0].text
+    assert "2 Artikel aus 2 unabhängigen Quellen" in overview and "Artikel A (unbekannte Website)" in overview
     assert "zwischen 08.01.2026 und 14.01.2026" in sources
     assert "31 Tage" in sources
 
@@ -175,3 +181,22 @@ def test_single_article_story_and_article_without_claims():
 )
 def test_determiner_follows_the_article_the_sources_use(name, texts, expected):
     assert determiner(name, texts) == expected
+
+
+def test_republication_on_a_known_outlet_names_that_outlet():
+    text = (
+        "Die Regierung in Berlin hat am Montag ein Gesetz beschlossen.\nQuellen: original.de am 01.03.2026\n"
+    )
+    at = text.index("Quellen:")
+    origin = Origin(
+        OriginKind.REPUBLISHED, "original.de", dt.date(2026, 3, 1), text[at:-1], Span("a", at, len(text) - 1)
+    )
+    a = hand_reading("a", text, entities={"Berlin": (LOC, ())}, outlet="copy.de", origins=(origin,))
+    b = hand_reading("b", "In Berlin wurde am Montag ein Windkraftgesetz beschlossen.\n", outlet="other.de")
+    briefing = build_briefing(build_story([a.article, b.article], [a, b]))
+    sources = " ".join(s.text for sec in briefing.sections if sec.key == "sources" for s in sec.sentences)
+    assert (
+        "copy.de (A) ist eine Wiederveröffentlichung; der Text stammt ursprünglich von original.de vom 01.03.2026."
+        in sources
+    )
+    assert "unbekannte Website" not in sources

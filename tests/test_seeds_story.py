@@ -156,5 +156,9 @@ def test_outputs_validate_and_render(analysis):
     assert articles["B"]["published"] is None and articles["B"]["published_inferred"]["start"] == "2026-01-08"
     md = render(briefing, "md")
     assert "## Was belegt ist" in md and "## Zeitleiste" in md and "[B2]" in md
+    assert (
+        "**A**: unbekannte Website" in md
+        and "Artikel A (unbekannte Website) gibt als Quelle naturalnews.com" in md
+    )
     html = render(briefing, "html")
     assert html.startswith("<!DOCTYPE html>") and "<mark>" in html

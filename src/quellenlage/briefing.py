@@ -53,6 +53,15 @@ ORIGIN_PHRASES = {
     "via": "übernimmt den Bericht von",
     "source": "nennt als Quelle",
 }
+# An article whose own outlet is unknown is not named after its origin ("naturalnews.com (A) ist eine
+# Wiederveröffentlichung … von naturalnews.com"): it is "Artikel A (unbekannte Website)", and its origin
+# line is reported as what it says ("gibt als Quelle naturalnews.com an").
+UNKNOWN_OUTLET = "unbekannte Website"
+ORIGIN_KIND_NOTES = {
+    "republished": "; es handelt sich um eine Wiederveröffentlichung",
+    "agency": "; der Text beruht auf Agenturmaterial",
+    "translated": "; es handelt sich um eine Übersetzung",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +121,10 @@ class _Writer:
         return self.a.story.independence.of(article_id).outlet
 
     def ref(self, article_id: str) -> str:
-        return f"{self.outlet(article_id)} ({self.a.label(article_id)})"
+        label = self.a.label(article_id)
+        if not self.a.story.article(article_id).outlet:
+            return f"Artikel {label} ({UNKNOWN_OUTLET})"
+        return f"{self.outlet(article_id)} ({label})"
 
     def lead(self, article_id: str) -> Span:
         own = [c for c in self.a.story.claims if c.article_id == article_id]
@@ -218,7 +230,7 @@ class _Writer:
             status = " Die Quellen weichen im Detail voneinander ab." if group.status == "conflicting" else ""
             sentences.append(
                 self.sentence(
-                    f"Von {group.sources} unabhängigen Quellen berichtet ({_join(self.group_sources(group))}){who}; "
+                    f"Von {group.sources} unabhängigen Quellen berichtet{who} – {_join(self.group_sources(group))}; "
                     f"in {self.a.label(claim.article_id)}: „{claim.text}“{self.hedge_note(claim)}{status}",
                     [self.claims[c].span for c in group.claims],
                     group.claims,
@@ -314,8 +326,13 @@ class _Writer:
             if source.origin_outlet and article.origin:
                 span = article.origin.span or self.lead(article.id)
                 when = f" vom {_date(article.origin.date)}" if article.origin.date else ""
-                how = ORIGIN_PHRASES.get(article.origin.kind.value, "nennt als Quelle")
-                sentences.append(self.sentence(f"{label} {how} {source.origin_outlet}{when}.", [span]))
+                kind = article.origin.kind.value
+                if article.outlet:
+                    how = ORIGIN_PHRASES.get(kind, "nennt als Quelle")
+                    text = f"{label} {how} {source.origin_outlet}{when}."
+                else:
+                    text = f"{label} gibt als Quelle {source.origin_outlet}{when} an{ORIGIN_KIND_NOTES.get(kind, '')}."
+                sentences.append(self.sentence(text, [span]))
             for signal in self.a.signals:
                 if signal.kind in SHOWN_ELSEWHERE and window is not None:
                     continue

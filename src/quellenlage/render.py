@@ -14,7 +14,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-from .briefing import Briefing, build_briefing
+from .briefing import UNKNOWN_OUTLET, Briefing, build_briefing
 from .compare import same_statement
 from .errors import ConfigError
 from .models import Claim, DateMention, EntityType, NumberMention, Span
@@ -303,7 +303,7 @@ def to_markdown(briefing: Briefing) -> str:
     analysis = briefing.analysis
     for article in analysis.story.articles:
         source = analysis.story.independence.of(article.id)
-        parts = [f"**{source.label}**: {source.outlet}"]
+        parts = [f"**{source.label}**: {article.outlet or UNKNOWN_OUTLET}"]
         if article.url:
             parts.append(f"<{article.url}>")
         parts.append(f"veröffentlicht {article.published:%d.%m.%Y}" if article.published else "ohne Datum")
@@ -373,7 +373,7 @@ def to_html(briefing: Briefing) -> str:
         articles.append(
             {
                 "label": source.label,
-                "outlet": source.outlet,
+                "outlet": article.outlet or UNKNOWN_OUTLET,
                 "url": article.url,
                 "origin": source.origin_note,
                 "published": f"{article.published:%d.%m.%Y}" if article.published else None,
