@@ -10,7 +10,7 @@ from test_claims import LOC, PER, hand_reading
 
 from quellenlage.briefing import _Writer, build_briefing, determiner
 from quellenlage.errors import StageError
-from quellenlage.models import EntityType, Origin, OriginKind, SectionRole, Span
+from quellenlage.models import EntityType, Origin, OriginKind, SectionRole, Signal, Span
 from quellenlage.story import build_story
 
 pytestmark = pytest.mark.slow  # loads the sentence encoder once
@@ -200,3 +200,28 @@ def test_republication_on_a_known_outlet_names_that_outlet():
         in sources
     )
     assert "unbekannte Website" not in sources
+
+
+def test_sources_section_shows_the_same_evidence_once():
+    text = "Die Regierung hat ein skandalöses Gesetz beschlossen, sagte niemand.\n"
+    at = text.index("skandalöses Gesetz")
+    span = Span("a", at, at + len("skandalöses Gesetz"))
+    a = hand_reading("a", text, outlet="one.de", published=dt.date(2026, 3, 2))
+    b = hand_reading("b", "In Berlin wurde am Montag ein Gesetz beschlossen.\n", outlet="two.de")
+    signals = [
+        Signal(
+            "loaded_language",
+            "medium",
+            "Wertende Begriffe.",
+            (span,),
+            "article",
+            "a",
+            (("ptc_technique", "Loaded_Language"),),
+        ),
+        Signal("technique:Loaded_Language", "medium", "Technik Loaded_Language.", (span,), "article", "a"),
+        Signal("missing_author", "low", "Ohne Autor.", (), "article", "a"),
+    ]
+    briefing = build_briefing(build_story([a.article, b.article], [a, b], signals))
+    sources = [s.text for sec in briefing.sections if sec.key == "sources" for s in sec.sentences]
+    assert "one.de (A): Wertende Begriffe." in sources and "one.de (A): Ohne Autor." in sources
+    assert not any("Technik Loaded_Language" in s for s in sources)

@@ -31,6 +31,7 @@ from quellenlage.signals import (
     loaded_language,
     missing_metadata,
     newness_spans,
+    repeats,
     stale_signal,
     subjective_report,
     summarise_signals,
@@ -557,6 +558,30 @@ def test_summarise_drops_technique_already_shown_by_loaded_language() -> None:
         ]
     )
     assert summary == ["Wörter."]
+
+
+def test_repeats_knows_loaded_language_is_the_loaded_language_technique_either_way_round() -> None:
+    loaded = Signal(
+        "loaded_language",
+        "low",
+        "Wörter.",
+        (Span("t", 0, 10),),
+        "article",
+        "t",
+        (("ptc_technique", "Loaded_Language"),),
+    )
+    technique = _sig("technique:Loaded_Language", "low", "Technik.", spans=(Span("t", 40, 50),))
+    assert repeats(technique, [loaded]) and repeats(loaded, [technique])
+
+
+def test_repeats_drops_a_technique_only_when_its_evidence_is_all_shown() -> None:
+    loaded = _sig("loaded_language", "low", "Wörter.", spans=(Span("t", 0, 10), Span("t", 20, 30)))
+    inside = _sig("technique:Name_Calling,Labeling", "low", "Etikett.", spans=(Span("t", 22, 28),))
+    beyond = _sig(
+        "technique:Name_Calling,Labeling", "low", "Etikett.", spans=(Span("t", 22, 28), Span("t", 60, 70))
+    )
+    assert repeats(inside, [loaded]) and not repeats(beyond, [loaded])
+    assert not repeats(_sig("exclamation", "low", "Ausrufe.", spans=(Span("t", 0, 10),)), [loaded])
 
 
 def test_summarise_says_so_when_nothing_was_found() -> None:

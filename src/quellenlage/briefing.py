@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from .compare import ClaimGroup
 from .errors import StageError
-from .models import BriefingSection, BriefingSentence, Claim, EntityType, SectionRole, Span
+from .models import BriefingSection, BriefingSentence, Claim, EntityType, SectionRole, Signal, Span
+from .signals import repeats
 from .story import StoryAnalysis
 
 # Single-source claims listed per article, best first (check-worthiness, then position). Report
@@ -333,10 +334,12 @@ class _Writer:
                 else:
                     text = f"{label} gibt als Quelle {source.origin_outlet}{when} an{ORIGIN_KIND_NOTES.get(kind, '')}."
                 sentences.append(self.sentence(text, [span]))
+            shown: list[Signal] = []
             for signal in self.a.signals:
                 if signal.kind in SHOWN_ELSEWHERE and window is not None:
                     continue
-                if signal.target == article.id and signal.level == "article":
+                if signal.target == article.id and signal.level == "article" and not repeats(signal, shown):
+                    shown.append(signal)
                     spans = [s for s in signal.spans if s.article_id == article.id] or [self.lead(article.id)]
                     sentences.append(self.sentence(f"{label}: {signal.explanation}", spans))
         for group in independence.groups:

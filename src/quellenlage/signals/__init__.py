@@ -42,6 +42,7 @@ __all__ = [
     "loaded_language",
     "missing_metadata",
     "newness_spans",
+    "repeats",
     "stale_signal",
     "subjective_report",
     "summarise_signals",
@@ -93,6 +94,26 @@ def _covered(signal: Signal, chosen: list[Signal]) -> bool:
         any(t.article_id == s.article_id and t.start <= s.start and s.end <= t.end for t in taken)
         for s in signal.spans
     )
+
+
+def _names(signal: Signal) -> set[str]:
+    """The kind of a signal, plus ``technique:<name>`` for the PTC technique it stands for."""
+    technique = dict(signal.data).get("ptc_technique")
+    return {signal.kind, f"technique:{technique}"} if technique else {signal.kind}
+
+
+def repeats(signal: Signal, shown: Iterable[Signal]) -> bool:
+    """True when ``signal`` tells the reader nothing the ``shown`` signals have not.
+
+    That is a signal standing for the same PTC technique as a shown one (``loaded_language`` is
+    ``technique:Loaded_Language``), or a technique signal whose evidence lies within spans already
+    shown ("Altparteien" as loaded language and again as Name_Calling).
+    """
+    shown = list(shown)
+    names = _names(signal)
+    if any(names & _names(other) for other in shown):
+        return True
+    return signal.kind.startswith("technique:") and _covered(signal, shown)
 
 
 def summarise_signals(signals: Iterable[Signal]) -> list[str]:
