@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from importlib import resources
 
 import jsonschema
@@ -142,6 +143,18 @@ def test_every_briefing_sentence_is_grounded_in_real_text(analysis):
         for sentence in section["sentences"]:
             for span in sentence["spans"]:
                 assert span["text"] == texts[span["article_id"]][span["start"] : span["end"]]
+
+
+def test_every_briefing_quotation_is_the_sources_wording(analysis):
+    texts = {a.id: a.text for a in analysis.story.articles}
+    for section in build_briefing(analysis).sections:
+        for sentence in section.sentences:
+            evidence = " ".join(
+                " ".join(texts[s.article_id][s.start : s.end].split()) for s in sentence.spans
+            )
+            for quoted in re.findall(r"„((?:[^„“]|„[^“]*“)+)“", sentence.text):
+                for part in quoted.rstrip(" …").split(" […]"):  # an omission marks left-out words
+                    assert " ".join(part.split()) in evidence, (section.key, quoted)
 
 
 def test_outputs_validate_and_render(analysis):

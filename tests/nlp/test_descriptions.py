@@ -56,7 +56,7 @@ def describe(text: str) -> set[tuple[str, str]]:
         ),
         (
             "Als Koalition der Willigen wird eine Gruppe westlicher Staaten bezeichnet, die helfen wollen.",
-            ("Koalition der Willigen", "Gruppe westlicher Staaten, die helfen wollen"),
+            ("Koalition der Willigen", "Gruppe westlicher Staaten […], die helfen wollen"),
         ),
     ],
 )
@@ -101,7 +101,7 @@ def test_seed_descriptions(seed_paths: tuple[Path, Path]) -> None:
     second = describe(seed(seed_paths[1], "001").text)
     assert ("Maria Sacharowa", role) in second
     assert any(
-        name == "Koalition der Willigen" and text.startswith("Gruppe westlicher Staaten, die")
+        name == "Koalition der Willigen" and text.startswith("Gruppe westlicher Staaten […], die")
         for name, text in second
     )
 

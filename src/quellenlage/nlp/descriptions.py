@@ -172,14 +172,16 @@ def _naming(
 ) -> Description:
     """``Als X wird eine Gruppe … bezeichnet, die …``: the phrase plus its relative clause.
 
-    The text leaves out the naming verb; the span runs from the phrase to the end of the clause.
+    The span runs from the phrase to the end of the clause; the text marks the naming verb it leaves
+    out with "[…]", as a quotation with an omission does ("Gruppe westlicher Staaten […], die …"), so
+    that what the briefing quotes is still the source's wording.
     """
     toks = s.toks
     a, _, verb = phrase
     end = len(toks) - 1 if toks[-1].text == "." else len(toks)
     clean = article.text[toks[a].start : toks[verb - 1].end]
     if verb + 1 < end and toks[verb + 1].text == ",":
-        clean += ", " + article.text[toks[verb + 2].start : toks[end - 1].end]
+        clean += " […], " + article.text[toks[verb + 2].start : toks[end - 1].end]
     else:
         end = verb
     span = Span(article.id, toks[a].start, toks[end - 1].end)
