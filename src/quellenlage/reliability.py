@@ -61,6 +61,16 @@ _SOURCE_LINE = re.compile(
     re.IGNORECASE,
 )
 _BRACKETED = re.compile(r"^\s*\[.*\]\s*$")
+# Newsletter and subscription promos: house advertising, not content.
+_PROMO = re.compile(r"newsletter|abonnieren|abonnement", re.IGNORECASE)
+# Agency and syndication credits ("mit Material von dpa", "(AFP)"): the top weights of a first model
+# showed them as publisher fingerprints (house credit style), so they are removed before the text
+# model. Agency copy as a signal belongs to ingest/origin, not to this score.
+_CREDITS = re.compile(
+    r"\bmit material (?:von|der|des)\b|\bmaterial von\b|"
+    r"\b(?:dpa|afp|reuters|epd|kna|sid|dts|apa|ap|funke(?:-mediengruppe)?)\b",
+    re.IGNORECASE,
+)
 _QUOTES = re.compile(r"[„“”\"«»‚‘’']")
 _DASHES = re.compile(r"[–—―‒]")
 _SPACE = re.compile(r"[ \t\u00a0\u2009\u202f]+")
@@ -73,6 +83,7 @@ def normalise_line(line: str) -> str:
     line = _URL.sub(" ", line)
     line = _EMAIL.sub(" ", line)
     line = _PUBLISHERS.sub(" ", line)
+    line = _CREDITS.sub(" ", line)
     line = _QUOTES.sub('"', line)
     line = _DASHES.sub("-", line)
     return _SPACE.sub(" ", line).strip()
@@ -88,6 +99,8 @@ def clean_lines(title: str | None, text: str) -> list[str]:
     out = []
     for raw in [title or "", *text.split("\n")]:
         if _BRACKETED.match(raw) or _BYLINE.match(raw) or _SOURCE_LINE.match(raw):
+            continue
+        if len(raw) < 400 and _PROMO.search(raw):
             continue
         line = normalise_line(raw)
         if len(line) > 1:
