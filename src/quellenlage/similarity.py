@@ -259,7 +259,7 @@ def fit(
     info: dict[str, Any] | None = None,
 ) -> LinearModel:
     """Ridge regression of ``y`` (1 = same story, 0 = unrelated) on standardised ``x`` (columns ``names``)."""
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import Ridge  # type: ignore[import-untyped]
 
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)

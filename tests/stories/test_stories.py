@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from quellenlage.cli import cli
 from quellenlage.models import Article
 from quellenlage.store import Store
-from quellenlage.stories import JOIN_MIN_SCORE, Clusterer, stored_clusters, update_stories
+from quellenlage.stories import FULL_JOIN_MIN_SCORE, JOIN_MIN_SCORE, Clusterer, stored_clusters, update_stories
 
 D = dt.date(2024, 6, 3)
 
@@ -164,3 +164,24 @@ def test_gold_pairs_precision_stays_near_the_measured_value(shared_data: Path) -
     assert len(called_same) >= meta["predicted_same"] - 5
     precision = sum(called_same) / len(called_same)
     assert precision >= meta["precision"] - GOLD_MARGIN, (precision, meta)
+
+
+@pytest.mark.slow
+def test_the_two_seed_reports_form_one_story_with_two_sources(seed_paths, tmp_settings) -> None:  # type: ignore[no-untyped-def]
+    """The founding pair: a republished piece with header noise and an explainer, one story.
+
+    The light score misses it (the lead of one is a date line and a share banner); the full model,
+    which aligns sentences, verifies it."""
+    from quellenlage.cli.ingest_cmd import store_items
+    from quellenlage.ingest import iter_ingest
+
+    with Store.open(tmp_settings) as store:
+        list(store_items(store, iter_ingest([str(p) for p in seed_paths], tmp_settings), "test"))
+        changed, placed = update_stories(store, tmp_settings.story_window_days)
+        assert placed == 2
+        (story,) = stored_clusters(store)
+        reasons = [reason for _, reason in story.members]
+        assert {r["kind"] for r in reasons} == {"founder", "similar"}
+        joined = next(r for r in reasons if r["kind"] == "similar")
+        assert joined["model"] == "full" and joined["score"] >= FULL_JOIN_MIN_SCORE
+        assert story.extra["sources"] == 2 and story.extra["copies"] == 0
