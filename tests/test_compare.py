@@ -76,6 +76,23 @@ def test_copies_count_once():
     }
 
 
+def test_near_copies_are_found_by_minhash_in_a_large_story():
+    topics = ["Windkraft", "Bahnstreik", "Haushalt", "Hochwasser", "Wahlrecht", "Mietpreise", "Schulen"]
+    others = [
+        Article(
+            f"o{i}",
+            f"Bericht {i} über {topic} mit ganz eigenen Worten und Zahlen {i * 7}.",
+            outlet=f"o{i}.de",
+        )
+        for i, topic in enumerate(topics * 2)
+    ]
+    original = Article("a", BODY + " Kritiker bemängeln hohe Kosten.", outlet="original.de")
+    copy = Article("b", "Teilen!\n" + BODY + " Kritiker bemängeln hohe Kosten.", outlet="copy.net")
+    result = analyse_independence((original, *others, copy))  # more than 12 articles: LSH candidates
+    assert result.of("a").group == result.of("b").group
+    assert result.count(tuple(a.id for a in (original, *others, copy))) == len(others) + 1
+
+
 def test_paraphrases_across_outlets_are_corroborated_and_unrelated_stay_single():
     a = hand_reading(
         "a",

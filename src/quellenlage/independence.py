@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from datasketch import MinHash, MinHashLSH
-
 from .models import Article, OriginKind
 
 SHINGLE_SIZE = 5
@@ -105,6 +103,8 @@ def _near_duplicates(articles: tuple[Article, ...]) -> list[tuple[int, int]]:
     if len(articles) <= 12:
         candidates = combinations(range(len(articles)), 2)
     else:
+        from datasketch import MinHash, MinHashLSH  # about 0.4-1.5 s to import; only large stories need it
+
         lsh = MinHashLSH(threshold=COPY_MIN_JACCARD * 0.8, num_perm=MINHASH_PERMUTATIONS)
         hashes = []
         for i, items in enumerate(sets):
