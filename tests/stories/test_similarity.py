@@ -122,3 +122,30 @@ def test_read_pairs_names_missing_columns(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
     good.write_text('pair_id,lang1,lang2,text1,text2,Overall\n1de_2de,de,de,"a, b",c,1.5\n')
     assert read_pairs(good) == [Pair("1de_2de", "de", "de", "a, b", "c", 1.5)]
+
+
+def test_eval_similarity_heldout_prints_one_json_line_with_baseline(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    rows = []
+    for i in range(6):  # same-story pairs (1.0) and unrelated pairs (4.0), German and German-English
+        rows.append((f"{i}0_{i}1", "de", "de", FLOOD_A, FLOOD_B, 1.0))
+        rows.append((f"{i}2_{i}3", "de", "en", FLOOD_A, FLOOD_EN, 1.5))
+        rows.append((f"{i}4_{i}5", "de", "de", FLOOD_B, BUDGET, 4.0))
+    data = tmp_path / "pairs.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["pair_id", "lang1", "lang2", "text1", "text2", "Overall"])
+        writer.writerows(rows)
+    result = CliRunner().invoke(cli, ["eval", "similarity", "--data", str(data), "--mode", "heldout"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.strip().splitlines()
+    out = json.loads(line)
+    assert out["mode"] == "heldout" and out["n"] == 18
+    assert out["pearson"] > 0.8 and out["baseline_pearson"] > 0.5
+    assert set(out["by_lang"]) == {"de-de", "de-en"} and out["pairs_per_s"] > 0
