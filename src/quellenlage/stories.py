@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,7 @@ FULL_JOIN_MIN_SCORE = 0.78
 MAX_CANDIDATES = 4  # open stories scored per article
 COMPARE_MEMBERS = 4  # latest members of a story compared with a new article
 BATCH = 256  # articles profiled (embedded) together
+TITLE_MIN_WORDS = 6  # an untitled story is named after its founder's first line with this many words
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,12 @@ def story_id(founder_id: str) -> str:
 def _title(article: Article) -> str:
     if article.title:
         return article.title.strip()[:160]
-    first = article.text.strip().split("\n", 1)[0]
-    return first[:120] or article.id
+    lines = [line.strip() for line in article.text.splitlines() if line.strip()]
+    # Skip header lines ("date 2026-02-08 Teile die Wahrheit!"): take the first line that reads
+    # like a sentence, cut at the first sentence end.
+    first = next((line for line in lines if len(line.split()) >= TITLE_MIN_WORDS), lines[0] if lines else "")
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    return sentence[:120] or article.id
 
 
 def _gap(a: dt.date | None, b: dt.date | None) -> int | None:

@@ -185,3 +185,10 @@ def test_the_two_seed_reports_form_one_story_with_two_sources(seed_paths, tmp_se
         joined = next(r for r in reasons if r["kind"] == "similar")
         assert joined["model"] == "full" and joined["score"] >= FULL_JOIN_MIN_SCORE
         assert story.extra["sources"] == 2 and story.extra["copies"] == 0
+
+
+def test_untitled_story_is_named_after_its_first_sentence_not_a_header_line() -> None:
+    clusterer = Clusterer(window_days=7)
+    text = "date 2024-06-03 Teile die Wahrheit!\n\n" + FLOOD_1
+    clusterer.add_many([Article(id="x", text=text, published=D, language="de")])
+    assert clusterer.results()[0].title == "Hochwasser in Passau: Katastrophenfall ausgerufen."
