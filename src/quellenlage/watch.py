@@ -2,7 +2,8 @@
 
 Per feed the store keeps a small state (analysis kind ``feed_state``, key = feed URL): the ETag and
 Last-Modified of the last answer (sent back as ``If-None-Match``/``If-Modified-Since``, so an
-unchanged feed costs one 304), the entry links already ingested, and the error count with the time
+unchanged feed costs one 304), the entry links already ingested (an entry whose page fails is retried for :data:`ENTRY_TRIES`
+rounds), and the error count with the time
 of the next allowed attempt (exponential backoff). The state is written after *every* entry, and
 ingest is idempotent by article id, so a watcher killed at any point resumes without losing or
 duplicating articles. Requests to one host are spaced by :data:`HOST_DELAY_S`.
@@ -30,6 +31,7 @@ HOST_DELAY_S = 2.0  # at least this long between two requests to one host
 BACKOFF_BASE_S = 60.0  # first retry after an error; doubles per consecutive error
 BACKOFF_MAX_S = 6 * 3600.0
 SEEN_KEEP = 2000  # entry links remembered per feed (feeds list far fewer)
+ENTRY_TRIES = 3  # an entry whose page fails is retried in this many rounds, then given up
 
 
 class _ConditionalTransport(httpx.BaseTransport):
@@ -56,6 +58,7 @@ class FeedState:
     seen: list[str] = field(default_factory=list)
     errors: int = 0
     next_attempt: float = 0.0
+    failed: dict[str, int] = field(default_factory=dict)  # entry link -> rounds it failed
     last_error: str = ""
 
     @classmethod
@@ -181,12 +184,20 @@ class Watcher:
             key = entry.link or f"{state.url}#{entry.title}"
             if key in seen:
                 continue
-            report.outcomes.extend(self._ingest_entry(entry))
+            outcomes = self._ingest_entry(entry)
+            report.outcomes.extend(outcomes)
+            if any(o.status is OutcomeStatus.FAILED for o in outcomes):
+                state.failed[key] = state.failed.get(key, 0) + 1
+                if state.failed[key] < ENTRY_TRIES:
+                    state.save(self.store)
+                    continue  # retried next round
+            state.failed.pop(key, None)
             state.seen.append(key)
             seen.add(key)
             state.save(self.store)  # after every entry: a restart resumes here
-        state.etag = result.headers.get("etag")
-        state.last_modified = result.headers.get("last-modified")
+        # With entries still to retry, the next round must get the full feed, not a 304.
+        state.etag = None if state.failed else result.headers.get("etag")
+        state.last_modified = None if state.failed else result.headers.get("last-modified")
         state.save(self.store)
 
     def _ingest_entry(self, entry: Any) -> list[Outcome]:

@@ -31,6 +31,7 @@ class Site:
         self.entries: list[tuple[str, str]] = []  # (path, title)
         self.etag = '"v1"'
         self.fail_feed = 0  # answer the feed with HTTP 500 this many times
+        self.fail_pages: set[str] = set()  # article paths answered with HTTP 503
         self.requests: list[tuple[str, str | None]] = []  # (path, If-None-Match)
 
     def feed(self, base: str) -> bytes:
@@ -64,7 +65,7 @@ def site() -> Iterator[tuple[Site, str]]:
                 body, kind = state.feed(base), "application/rss+xml"
             else:
                 title = dict(state.entries).get(self.path)
-                if title is None:
+                if title is None or self.path in state.fail_pages:
                     self.send_response(404)
                     self.end_headers()
                     return
@@ -199,3 +200,27 @@ def test_parse_interval(value: str, seconds: float) -> None:
 def test_parse_interval_says_how_to_write_it() -> None:
     with pytest.raises(ConfigError, match="15m"):
         parse_interval("soon")
+
+
+def test_entry_whose_page_fails_is_retried_then_given_up(site, loopback_settings) -> None:  # type: ignore[no-untyped-def]
+    state, base = site
+    feed = base + "/feed.xml"
+    state.entries = [("/a/1", "Erste Meldung"), ("/a/2", "Zweite Meldung")]
+    state.fail_pages = {"/a/2"}
+    clock = Clock()
+    with Store.open(loopback_settings) as store:
+        watcher = _watcher(store, loopback_settings, clock)
+        assert watcher.poll([feed]).stored == 1
+        assert FeedState.load(store, feed).etag is None  # next round reads the feed in full
+        state.fail_pages = set()  # the page recovers
+        assert watcher.poll([feed]).stored == 1 and store.count_articles() == 2
+        saved = FeedState.load(store, feed)
+        assert saved.failed == {} and saved.etag == '"v1"'
+        state.entries.append(("/a/3", "Kaputte Meldung"))
+        state.fail_pages = {"/a/3"}
+        state.etag = '"v2"'
+        for _ in range(3):
+            watcher.poll([feed])
+        assert base + "/a/3" in FeedState.load(store, feed).seen  # given up after ENTRY_TRIES rounds
+        assert [p for p, _ in state.requests].count("/a/3") == 3
+        watcher.close()
