@@ -10,6 +10,8 @@ import datetime as dt
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quellenlage.claims import checkworthiness, extract_claims, hedges_in
 from quellenlage.models import (
@@ -282,3 +284,18 @@ def test_konjunktiv_continuation_inherits_the_speaker():
     first, second, third = extract_claims(reading)
     assert first.attributed_to == second.attributed_to == "e:maria_sacharowa"
     assert third.attributed_to is None
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 15)), max_size=25),
+    st.integers(0, 70),
+    st.integers(0, 20),
+)
+def test_range_index_finds_what_a_scan_finds(ranges, start, length):
+    from quellenlage.claims import _Ranges
+
+    items = [(s, s + n, i) for i, (s, n) in enumerate(ranges)]
+    end = start + length
+    index = _Ranges(items)
+    assert index.inside(start, end) == [i for s, e, i in items if start <= s and e <= end]
+    assert index.overlapping(start, end) == [i for s, e, i in items if s < end and e > start]

@@ -14,9 +14,14 @@ them beyond hedge and attribution detection.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from .models import Claim, DateMention, EntityType, NumberMention, Quote, Reading, SectionRole, Span
+
+T = TypeVar("T")
 
 NON_FACTUAL_ROLES = frozenset(
     {
@@ -116,6 +121,39 @@ class _Segment:
     clause: int | None  # None when the sentence is not split
 
 
+class _Ranges(Generic[T]):
+    """Items with a character range, found by range without scanning them all (claims of a long
+    article would otherwise test every mention, number, date and quote once per claim)."""
+
+    def __init__(self, items: Sequence[tuple[int, int, T]]) -> None:
+        self._items = items
+        self._order = sorted(range(len(items)), key=lambda i: items[i][0])
+        self._starts = [items[i][0] for i in self._order]
+        self._longest = max((end - start for start, end, _ in items), default=0)
+
+    def inside(self, start: int, end: int) -> list[T]:
+        """Items within ``[start, end]``, in their original order."""
+        lo, hi = bisect_left(self._starts, start), bisect_right(self._starts, end)
+        return [self._items[i][2] for i in sorted(self._order[lo:hi]) if self._items[i][1] <= end]
+
+    def overlapping(self, start: int, end: int) -> list[T]:
+        """Items that overlap ``[start, end)``, in their original order."""
+        lo, hi = bisect_left(self._starts, start - self._longest), bisect_left(self._starts, end)
+        return [self._items[i][2] for i in sorted(self._order[lo:hi]) if self._items[i][1] > start]
+
+
+class _Index:
+    """What one reading found, indexed by position (built once per :func:`extract_claims`)."""
+
+    def __init__(self, reading: Reading) -> None:
+        self.mentions = _Ranges(
+            [(m.span.start, m.span.end, i) for i, e in enumerate(reading.entities) for m in e.mentions]
+        )
+        self.numbers = _Ranges([(n.span.start, n.span.end, n) for n in reading.numbers])
+        self.dates = _Ranges([(d.span.start, d.span.end, d) for d in reading.dates])
+        self.quotes = _Ranges([(q.span.start, q.span.end, q) for q in reading.quotes])
+
+
 def words(text: str) -> list[str]:
     """Word tokens of ``text`` (used when a reading carries no tokens)."""
     return _WORD.findall(text)
@@ -149,7 +187,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _segments(reading: Reading, start: int, end: int, base_role: SectionRole) -> list[_Segment]:
+def _segments(
+    reading: Reading, index: _Index, start: int, end: int, base_role: SectionRole
+) -> list[_Segment]:
     """Split a sentence range at section boundaries and inline teasers, then at clause breaks."""
     text = reading.article.text
     cuts: list[tuple[int, int, SectionRole]] = []
@@ -175,18 +215,18 @@ def _segments(reading: Reading, start: int, end: int, base_role: SectionRole) ->
         s, e = _trim(text, s, e)
         if s >= e or not _WORD.search(text, s, e):
             continue
-        for clause_start, clause_end in _clauses(reading, s, e):
+        for clause_start, clause_end in _clauses(reading, index, s, e):
             segments.append(_Segment(clause_start, clause_end, role, None))
     if split or len(segments) > 1:
         segments = [_Segment(seg.start, seg.end, seg.role, i) for i, seg in enumerate(segments)]
     return segments
 
 
-def _clauses(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
+def _clauses(reading: Reading, index: _Index, start: int, end: int) -> list[tuple[int, int]]:
     text = reading.article.text
     if end - start < CLAUSE_SPLIT_MIN_CHARS:
         return [(start, end)]
-    quoted = [(q.span.start, q.span.end) for q in reading.quotes]
+    quoted = [(q.span.start, q.span.end) for q in index.quotes.overlapping(start, end)]
     bounds = [start]
     for match in _CLAUSE_BREAK.finditer(text, start, end):
         cut = match.start()
@@ -199,7 +239,9 @@ def _clauses(reading: Reading, start: int, end: int) -> list[tuple[int, int]]:
     return [_trim(text, bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
-def _attribution(reading: Reading, start: int, end: int, quotes: tuple[Quote, ...]) -> str | None:
+def _attribution(
+    reading: Reading, index: _Index, start: int, end: int, quotes: tuple[Quote, ...]
+) -> str | None:
     """Who a statement is attributed to: quote speaker, ``laut X``, or a subject with a reporting verb."""
     for quote in quotes:
         if quote.speaker_entity_id:
@@ -210,7 +252,7 @@ def _attribution(reading: Reading, start: int, end: int, quotes: tuple[Quote, ..
     text = reading.article.text
     mentions = [
         (m.span.start, m.span.end, entity)
-        for entity in reading.entities
+        for entity in (reading.entities[i] for i in sorted(set(index.mentions.inside(start, end))))
         for m in entity.mentions
         if start <= m.span.start and m.span.end <= end
     ]
@@ -250,6 +292,7 @@ def checkworthiness(text: str, n_entities: int, n_numbers: int, n_dates: int, at
 def extract_claims(reading: Reading) -> tuple[Claim, ...]:
     """All claims of one reading, in text order; ids are ``"<article_id>:<sentence>[.<clause>]"``."""
     claims: list[Claim] = []
+    index = _Index(reading)
     for sentence in reading.sentences:
         if sentence.is_heading:
             continue
@@ -261,7 +304,7 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
             and section.heading_span.start <= sentence.span.start < (section.heading_span.end)
         ):
             continue
-        segments = _segments(reading, sentence.span.start, sentence.span.end, base_role)
+        segments = _segments(reading, index, sentence.span.start, sentence.span.end, base_role)
         # Attribution written once for a whole sentence ("…, erklärte X") applies to all its clauses,
         # but never to or from an inserted teaser.
         sentence_attribution = next(
@@ -269,12 +312,12 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
                 found
                 for seg in segments
                 if seg.role is not SectionRole.TEASER
-                and (found := _attribution(reading, seg.start, seg.end, _quotes_in(reading, seg)))
+                and (found := _attribution(reading, index, seg.start, seg.end, _quotes_in(index, seg)))
             ),
             None,
         )
         for seg in segments:
-            claim = _claim(reading, sentence.index, seg, sentence_attribution)
+            claim = _claim(reading, index, sentence.index, seg, sentence_attribution)
             previous = claims[-1] if claims else None
             if (
                 claim.attributed_to is None
@@ -290,24 +333,22 @@ def extract_claims(reading: Reading) -> tuple[Claim, ...]:
     return tuple(claims)
 
 
-def _quotes_in(reading: Reading, seg: _Segment) -> tuple[Quote, ...]:
-    return tuple(q for q in reading.quotes if q.span.start < seg.end and q.span.end > seg.start)
+def _quotes_in(index: _Index, seg: _Segment) -> tuple[Quote, ...]:
+    return tuple(index.quotes.overlapping(seg.start, seg.end))
 
 
-def _claim(reading: Reading, sentence_index: int, seg: _Segment, sentence_attribution: str | None) -> Claim:
+def _claim(
+    reading: Reading, index: _Index, sentence_index: int, seg: _Segment, sentence_attribution: str | None
+) -> Claim:
     article_id = reading.article.id
     text = reading.article.text
     start, end = seg.start, seg.end
-
-    def inside(span: Span) -> bool:
-        return start <= span.start and span.end <= end
-
-    entities = tuple(entity.id for entity in reading.entities if any(inside(m.span) for m in entity.mentions))
-    numbers: tuple[NumberMention, ...] = tuple(n for n in reading.numbers if inside(n.span))
-    dates: tuple[DateMention, ...] = tuple(d for d in reading.dates if inside(d.span))
-    quotes = _quotes_in(reading, seg)
+    entities = tuple(reading.entities[i].id for i in sorted(set(index.mentions.inside(start, end))))
+    numbers: tuple[NumberMention, ...] = tuple(index.numbers.inside(start, end))
+    dates: tuple[DateMention, ...] = tuple(index.dates.inside(start, end))
+    quotes = _quotes_in(index, seg)
     is_factual = seg.role not in NON_FACTUAL_ROLES
-    attributed = _attribution(reading, start, end, quotes) or (
+    attributed = _attribution(reading, index, start, end, quotes) or (
         sentence_attribution if seg.role is not SectionRole.TEASER else None
     )
     claim_text = text[start:end]
