@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test serve lint eval bench train-ner clean
+.PHONY: demo test serve lint eval bench train-ner train-subjectivity train-reliability clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11) on PATH"; exit 1; }
@@ -22,6 +22,34 @@ test: $(STAMP)   ## the whole test suite (what CI runs)
 
 serve: $(STAMP)
 	$(BIN)/quellenlage serve
+
+DATA := ../shared/data
+
+eval: $(STAMP)   ## every eval command on the local datasets (long; one JSON line each)
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --split heldout
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/smartdata-train.jsonl --split heldout
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/wikiann-de-test.conllu
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --backend rules
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/wikiann-de-test.conllu --backend rules
+	$(BIN)/quellenlage eval subjectivity --data $(DATA)/subjectivity/checkthat2025-dev-de.tsv
+	$(BIN)/quellenlage eval similarity --data $(DATA)/similarity/semeval2022-task8-train.csv
+	$(BIN)/quellenlage eval reliability --data $(DATA)/reliability/fang-covid-train.jsonl.gz
+
+bench: $(STAMP)  ## throughput and memory benchmarks (bench/*.py), one JSON line each
+	OMP_NUM_THREADS=1 $(BIN)/python bench/ingest.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/read.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/analyze.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/serve.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/stories.py
+
+train-ner: $(STAMP)           ## reproduce the shipped NER model (~40 min on one core)
+	OMP_NUM_THREADS=1 $(BIN)/quellenlage train ner
+
+train-subjectivity: $(STAMP)  ## reproduce the shipped subjectivity model
+	OMP_NUM_THREADS=1 $(BIN)/python -m quellenlage.train.subjectivity
+
+train-reliability: $(STAMP)   ## reproduce the shipped reliability model
+	OMP_NUM_THREADS=1 $(BIN)/python -m quellenlage.train.reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
