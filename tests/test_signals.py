@@ -746,3 +746,22 @@ def test_outlet_framing_around_reported_speech_still_counts() -> None:
     )
     reading = report(text, quotes=(quote,))
     assert texts(reading, loaded_language(reading)) == ["dramatischen Eskalation"]
+
+
+def test_per_reading_cache_is_keyed_by_identity_not_by_hashing_the_reading() -> None:
+    from quellenlage.signals.common import per_reading
+
+    calls: list[Reading] = []
+
+    @per_reading
+    def count(reading: Reading) -> int:
+        calls.append(reading)
+        return len(calls)
+
+    first = make_reading((R, "Ein Satz."))
+    twin = make_reading((R, "Ein Satz."))
+    assert count(first) == count(first) == 1
+    assert count(twin) == 2  # an equal reading is another object: computed again, never mixed up
+    for _ in range(5):
+        count(make_reading((R, "Noch einer.")))
+    assert count(first) == 8  # only the last four readings are kept

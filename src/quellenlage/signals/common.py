@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import simplemma
 
@@ -35,6 +37,7 @@ _Q = QUOTE_MAX_CHARS
 _QUOTE_PAIRS = re.compile(
     rf"„[^„“”\"\n]{{1,{_Q}}}[“”\"]|»[^»«\n]{{1,{_Q}}}«|«[^»«\n]{{1,{_Q}}}»|“[^“”\n]{{1,{_Q}}}”|\"[^\"\n]{{1,{_Q}}}\""
 )
+T = TypeVar("T")
 _WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüßÀ-ÿ]+(?:-[0-9A-Za-zÄÖÜäöüßÀ-ÿ]+)*")
 _SENTENCE_FALLBACK = re.compile(r"[^.!?\n]+(?:[.!?]+[\"“”»«]?|$)")
 
@@ -111,9 +114,36 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     return [Word(m.start(), m.end(), m.group(), lemma(m.group())) for m in _WORD.finditer(text, start, end)]
 
 
-# The detectors of one article all ask for the same quotations and sentences; a tiny cache keyed
-# on the (frozen, hashable) Reading avoids recomputing them a dozen times per article.
-@lru_cache(maxsize=4)
+def per_reading(function: Callable[..., T]) -> Callable[..., T]:
+    """Keep the results for the last few readings, found by identity.
+
+    The detectors of one article all ask for the same quotations, sentences and lexicon hits; this
+    avoids recomputing them a dozen times per article. An ``lru_cache`` on the Reading would hash it
+    on every call, walking every sentence, token and mention: for a long article that cost more than
+    the detectors themselves. Further arguments are compared by equality.
+    """
+    recent: OrderedDict[tuple[Any, ...], tuple[Reading, T]] = OrderedDict()
+    lock = threading.Lock()
+
+    @wraps(function)
+    def cached(reading: Reading, *args: Any) -> T:
+        key = (id(reading), *args)
+        with lock:
+            hit = recent.get(key)
+            if hit is not None and hit[0] is reading:  # the reading is held, so its id is not reused
+                recent.move_to_end(key)
+                return hit[1]
+        value = function(reading, *args)
+        with lock:
+            recent[key] = (reading, value)
+            while len(recent) > 4:
+                recent.popitem(last=False)
+        return value
+
+    return cached
+
+
+@per_reading
 def quoted_regions(reading: Reading) -> tuple[tuple[int, int], ...]:
     """Reported speech: ranges inside quotation marks (marks included) plus the reading's quotes.
 
@@ -140,7 +170,7 @@ def units(reading: Reading) -> tuple[Unit, ...]:
     return _units(reading)
 
 
-@lru_cache(maxsize=4)
+@per_reading
 def _units(reading: Reading) -> tuple[Unit, ...]:
     return tuple(_iter_units(reading))
 
@@ -237,7 +267,7 @@ def lexicon_hits(
     return [h for h in _lexicon_hits(reading, roles) if categories is None or h[2].category in categories]
 
 
-@lru_cache(maxsize=4)
+@per_reading
 def _lexicon_hits(reading: Reading, roles: frozenset[SectionRole]) -> tuple[tuple[int, int, LexEntry], ...]:
     text = reading.article.text
     regions = quoted_regions(reading)
