@@ -225,3 +225,21 @@ def test_sources_section_shows_the_same_evidence_once():
     sources = [s.text for sec in briefing.sections if sec.key == "sources" for s in sec.sentences]
     assert "one.de (A): Wertende Begriffe." in sources and "one.de (A): Ohne Autor." in sources
     assert not any("Technik Loaded_Language" in s for s in sources)
+
+
+def test_outlet_ratings_are_shown_once_with_the_outlets_articles_as_evidence():
+    from quellenlage.credibility import source_signals
+
+    a = hand_reading("a", "Die Regierung in Berlin hat am Montag ein Gesetz beschlossen.\n", outlet="rt.com")
+    b = hand_reading("b", "In Berlin wurde am Montag ein Windkraftgesetz beschlossen.\n", outlet="rt.com")
+    c = hand_reading("c", "Der Bundestag in Berlin stimmte am Montag über ein Gesetz ab.\n")
+    signals = [s for r in (a, b, c) for s in source_signals(r.article)]
+    briefing = build_briefing(build_story([a.article, b.article, c.article], [a, b, c], signals))
+    (sources,) = [sec for sec in briefing.sections if sec.key == "sources"]
+    rated = [s for s in sources.sentences if s.text.startswith("rt.com: ")]
+    assert len(rated) == len({s.explanation for s in signals if s.target == "rt.com"}) >= 2
+    assert all({span.article_id for span in s.spans} == {"a", "b"} for s in rated)
+    assert any(
+        s.text.startswith("Artikel C (unbekannte Website): Das veröffentlichende Medium ist nicht bekannt")
+        for s in sources.sentences
+    )

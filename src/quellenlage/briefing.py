@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .compare import ClaimGroup
+from .credibility import outlet_profile
 from .errors import StageError
 from .models import BriefingSection, BriefingSentence, Claim, EntityType, SectionRole, Signal, Span
 from .signals import repeats
@@ -351,10 +352,32 @@ class _Writer:
                         [self.lead(a) for a in group.articles],
                     )
                 )
+        # One sentence per rating, even when several articles carry it (two copies of one origin).
+        # A rating of a publishing outlet has no span of its own; its evidence is the outlet's articles.
+        ratings: dict[tuple[str, str, str], tuple[Signal, list[Span]]] = {}
         for signal in self.a.signals:
-            if signal.level == "source" and signal.spans:
-                sentences.append(self.sentence(f"{signal.target}: {signal.explanation}", signal.spans))
+            if signal.level != "source":
+                continue
+            spans = list(signal.spans) or [self.lead(a) for a in self.articles_of_source(signal.target)]
+            if spans:
+                ratings.setdefault((signal.kind, signal.target, signal.explanation), (signal, []))[1].extend(
+                    spans
+                )
+        for signal, spans in ratings.values():
+            about = signal.target
+            if any(a.id == about for a in self.a.story.articles):
+                about = self.ref(about)
+            sentences.append(self.sentence(f"{about}: {signal.explanation}", spans))
         return BriefingSection("sources", "Quellenlage", tuple(sentences))
+
+    def articles_of_source(self, target: str) -> list[str]:
+        """Ids of the articles a source-level signal is about: its own id, or the rated outlet's."""
+        found = []
+        for article in self.a.story.articles:
+            outlet = article.outlet or article.url
+            if article.id == target or (outlet and outlet_profile(outlet).domain == target):
+                found.append(article.id)
+        return found
 
     def infobox(self) -> BriefingSection:
         points = []
