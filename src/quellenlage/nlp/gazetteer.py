@@ -59,7 +59,8 @@ def _data(name: str) -> str:
     return resources.files("quellenlage.data.entities").joinpath(name).read_text(encoding="utf-8")
 
 
-def _lines(name: str) -> list[str]:
+def entity_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of ``quellenlage/data/entities/<name>``, as written."""
     return [line for line in _data(name).splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -68,12 +69,12 @@ def gazetteer() -> Gazetteer:
     """Load every list once (about one second, most of it the lemma table)."""
     names: dict[str, EntityType] = {}
     canonical: dict[str, str] = {}
-    for line in _lines("names.tsv") + _lines("manual.tsv"):
+    for line in entity_lines("names.tsv") + entity_lines("manual.tsv"):
         surface, kind, *rest = line.split("\t")
         names[surface] = EntityType(kind)
         if rest and not rest[0].isdigit():
             canonical[surface] = rest[0]
-    for word in _lines("not_names.txt"):
+    for word in entity_lines("not_names.txt"):
         names.pop(word, None)
     grouped: dict[str, list[tuple[str, ...]]] = {}
     for surface in names:
@@ -88,10 +89,10 @@ def gazetteer() -> Gazetteer:
         names=names,
         canonical=canonical,
         by_first=by_first,
-        first_names=frozenset(_lines("first_names.txt")),
-        roles=tuple(_lines("roles.txt")),
-        places=tuple(_lines("places.txt")),
-        org_heads=dict(line.split("\t") for line in _lines("org_heads.txt")),
+        first_names=frozenset(entity_lines("first_names.txt")),
+        roles=tuple(entity_lines("roles.txt")),
+        places=tuple(entity_lines("places.txt")),
+        org_heads=dict(line.split("\t") for line in entity_lines("org_heads.txt")),
         lexicon=lexicon,
         lexicon_lower=frozenset(w.lower() for w in lexicon),
     )

@@ -27,7 +27,7 @@ from functools import cache
 from quellenlage.models import Article, Description, Entity, EntityType, Quote, Sentence, Span
 from quellenlage.nlp.descriptions import find_descriptions
 from quellenlage.nlp.entities import _Tok, sentence_ranges, words
-from quellenlage.nlp.gazetteer import _lines, is_role
+from quellenlage.nlp.gazetteer import entity_lines, is_role
 
 QUOTE_PAIRS = re.compile(r"„([^„“”\"\n]{1,600}?)[“”\"]|\"([^\"\n]{1,600}?)\"|»([^»«\n]{1,600}?)«|"
                          r"«([^»«\n]{1,600}?)»|‚([^‚‘\n]{1,200}?)‘|“([^“”\n]{1,600}?)”")  # fmt: skip
@@ -46,7 +46,7 @@ CONTINUATION_SENTENCES = 2  # a Konjunktiv-I sentence continues speech reported 
 def _verbs() -> dict[str, tuple[str, str | None]]:
     """Verb form -> (lemma, separable particle or None)."""
     out: dict[str, tuple[str, str | None]] = {}
-    for line in _lines("reporting_verbs.tsv"):
+    for line in entity_lines("reporting_verbs.tsv"):
         lemma, particle, forms = line.split("\t")
         for form in forms.split():
             out.setdefault(form, (lemma, None if particle == "-" else particle))
@@ -55,7 +55,7 @@ def _verbs() -> dict[str, tuple[str, str | None]]:
 
 @cache
 def _speech_nouns() -> dict[str, str]:
-    return dict(line.split("\t") for line in _lines("speech_nouns.tsv"))
+    return dict(line.split("\t") for line in entity_lines("speech_nouns.tsv"))
 
 
 class _Context:
