@@ -108,6 +108,61 @@ def _gap(a: dt.date | None, b: dt.date | None) -> int | None:
     return None if a is None or b is None else abs((a - b).days)
 
 
+_UNDATED = (-(10**9), 10**9)  # date range (ordinal days) of a story without dates: always open
+
+
+class _OpenIndex:
+    """Centroids and date ranges of the open stories as arrays, so that ranking them for a new
+    article is one matrix product instead of a Python loop."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.row: dict[str, int] = {}
+        self.centroids = np.zeros((0, 0), dtype=np.float32)
+        self.first = np.zeros(0, dtype=np.int64)
+        self.last = np.zeros(0, dtype=np.int64)
+
+    def put(self, story: _Story) -> None:
+        if story.centroid is None:
+            return
+        if story.id not in self.row:
+            n = len(self.ids)
+            if n == len(self.first):  # grow by doubling: appending stays amortised O(1)
+                size = max(64, 2 * n)
+                centroids = np.zeros((size, len(story.centroid)), dtype=np.float32)
+                if n:
+                    centroids[:n] = self.centroids[:n]
+                self.centroids = centroids
+                self.first = np.resize(self.first, size)
+                self.last = np.resize(self.last, size)
+            self.row[story.id] = n
+            self.ids.append(story.id)
+        i = self.row[story.id]
+        self.centroids[i] = story.centroid
+        dated = story.first is not None and story.last is not None
+        self.first[i] = story.first.toordinal() if dated and story.first else _UNDATED[0]
+        self.last[i] = story.last.toordinal() if dated and story.last else _UNDATED[1]
+
+    def keep(self, stories: list[_Story]) -> None:
+        self.__init__()  # type: ignore[misc]
+        for story in stories:
+            self.put(story)
+
+    def rank(self, head: np.ndarray, day: dt.date | None, window: dt.timedelta) -> list[str]:
+        """Open story ids within the window of ``day``, best centroid cosine first, above PREFILTER_COS."""
+        n = len(self.ids)
+        if n == 0:
+            return []
+        cos = self.centroids[:n] @ head
+        ok = cos >= PREFILTER_COS
+        if day is not None:
+            lo, hi = (day - window).toordinal(), (day + window).toordinal()
+            ok &= (self.last[:n] >= lo) & (self.first[:n] <= hi)
+        found = np.nonzero(ok)[0]
+        order = found[np.argsort(-cos[found])]
+        return [self.ids[i] for i in order]
+
+
 class Clusterer:
     """Incremental story clustering; see the module docstring."""
 
@@ -123,7 +178,7 @@ class Clusterer:
         self.duplicates = DuplicateIndex()
         self.stories: dict[str, _Story] = {}
         self.story_of: dict[str, str] = {}
-        self._open: list[str] = []
+        self._open = _OpenIndex()
         self._latest: dt.date | None = None
 
     def add_many(self, articles: Iterable[Article]) -> list[Assignment]:
@@ -203,7 +258,6 @@ class Clusterer:
             return self._join(story, article, profile, reason)
         story = _Story(story_id(article.id), _title(article), article.published, article.published)
         self.stories[story.id] = story
-        self._open.append(story.id)
         reason = {"kind": "founder", "best_score": round(best[0], 3) if best else None}
         return self._join(story, article, profile, reason, new=True)
 
@@ -249,6 +303,7 @@ class Clusterer:
             story.first = min(filter(None, (story.first, article.published)))
             story.last = max(filter(None, (story.last, article.published)))
         self.story_of[article.id] = story.id
+        self._open.put(story)
         return Assignment(article.id, story.id, reason, new)
 
     def _close_old(self) -> None:
@@ -257,29 +312,18 @@ class Clusterer:
             return
         cutoff = self._latest - self.window
         keep = []
-        for sid in self._open:
+        for sid in self._open.ids:
             story = self.stories[sid]
             if story.last is None or story.last >= cutoff:
-                keep.append(sid)
+                keep.append(story)
             else:
                 story.recent = []  # free the profiles of closed stories
-        self._open = keep
+        if len(keep) < len(self._open.ids):
+            self._open.keep(keep)
 
     def _candidates(self, article: Article, profile: Profile) -> list[_Story]:
-        stories = [self.stories[sid] for sid in self._open]
-        if article.published:
-            lo, hi = article.published - self.window, article.published + self.window
-            stories = [
-                s
-                for s in stories
-                if s.first is None or (s.last is not None and lo <= s.last and s.first <= hi)
-            ]
-        stories = [s for s in stories if s.centroid is not None and s.recent]
-        if not stories:
-            return []
-        cos = np.vstack([s.centroid for s in stories if s.centroid is not None]) @ profile.head
-        order = np.argsort(-cos)[:MAX_CANDIDATES]
-        return [stories[i] for i in order if cos[i] >= PREFILTER_COS]
+        ranked = (self.stories[sid] for sid in self._open.rank(profile.head, article.published, self.window))
+        return [story for story in ranked if story.recent][:MAX_CANDIDATES]
 
     def results(self) -> list[Story]:
         """All stories, largest first, with independent sources vs copies."""
@@ -325,7 +369,7 @@ class Clusterer:
         total = np.sum([p.head for p in profs], axis=0)
         story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
         self.stories[story.id] = story
-        self._open.append(story.id)
+        self._open.put(story)
 
 
 # -- the store edge ------------------------------------------------------------------------------
