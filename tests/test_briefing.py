@@ -236,7 +236,7 @@ def test_outlet_ratings_are_shown_once_with_the_outlets_articles_as_evidence():
     signals = [s for r in (a, b, c) for s in source_signals(r.article)]
     briefing = build_briefing(build_story([a.article, b.article, c.article], [a, b, c], signals))
     (sources,) = [sec for sec in briefing.sections if sec.key == "sources"]
-    rated = [s for s in sources.sentences if s.text.startswith("rt.com: ")]
+    rated = [s for s in sources.sentences if s.text.startswith("rt.com (A) und rt.com (B): ")]
     assert len(rated) == len({s.explanation for s in signals if s.target == "rt.com"}) >= 2
     assert all({span.article_id for span in s.spans} == {"a", "b"} for s in rated)
     assert any(

@@ -363,10 +363,8 @@ class _Writer:
                 ratings.setdefault((signal.kind, signal.target, signal.explanation), (signal, []))[1].extend(
                     spans
                 )
-        for signal, spans in ratings.values():
-            about = signal.target
-            if any(a.id == about for a in self.a.story.articles):
-                about = self.ref(about)
+        for signal, spans in ratings.values():  # the explanation names the outlet; lead with the articles
+            about = _join(list(dict.fromkeys(self.ref(span.article_id) for span in spans)))
             sentences.append(self.sentence(f"{about}: {signal.explanation}", spans))
         return BriefingSection("sources", "Quellenlage", tuple(sentences))
 
