@@ -224,3 +224,21 @@ def test_entry_whose_page_fails_is_retried_then_given_up(site, loopback_settings
         assert base + "/a/3" in FeedState.load(store, feed).seen  # given up after ENTRY_TRIES rounds
         assert [p for p, _ in state.requests].count("/a/3") == 3
         watcher.close()
+
+
+def test_watch_command_once_ingests_and_places_articles(site, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    state, base = site
+    state.entries = [("/a/1", "Erste Meldung"), ("/a/2", "Zweite Meldung")]
+    listing = tmp_path / "feeds.txt"
+    listing.write_text(f"{base}/feed.xml\n")
+    monkeypatch.setenv("QUELLENLAGE_ALLOW_PRIVATE_URLS", "true")  # this test only: loopback server
+    db = str(tmp_path / "w.db")
+    result = CliRunner().invoke(cli, ["watch", str(listing), "--once", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "2 new articles" in result.output and "2 articles placed in stories" in result.output
+    again = CliRunner().invoke(cli, ["watch", str(listing), "--once", "--db", db])
+    assert "0 new articles, 1 unchanged" in again.output
