@@ -243,3 +243,43 @@ def test_outlet_ratings_are_shown_once_with_the_outlets_articles_as_evidence():
         s.text.startswith("Artikel C (unbekannte Website): Das veröffentlichende Medium ist nicht bekannt")
         for s in sources.sentences
     )
+
+
+@pytest.mark.parametrize(
+    ("singles", "conflicts", "expected"),
+    [
+        (
+            46,
+            3,
+            "46 Angaben stützen sich nur auf eine Quelle; zwischen den Quellen fanden sich 3 Abweichungen.",
+        ),
+        (1, 1, "1 Angabe stützt sich nur auf eine Quelle; zwischen den Quellen fand sich 1 Abweichung."),
+        (
+            0,
+            2,
+            "Keine Angabe stützt sich nur auf eine Quelle; zwischen den Quellen fanden sich 2 Abweichungen.",
+        ),
+        (
+            2,
+            0,
+            "2 Angaben stützen sich nur auf eine Quelle; zwischen den Quellen fanden sich keine Abweichungen.",
+        ),
+    ],
+)
+def test_counts_agree_in_number(singles, conflicts, expected):
+    from quellenlage.briefing import _count, _differences
+
+    text = (
+        f"{_count(singles, 'Angabe stützt', 'Angaben stützen')} sich nur auf eine Quelle; "
+        f"zwischen den Quellen {_differences(conflicts)}."
+    )
+    assert text == expected
+
+
+def test_single_article_overview_is_singular():
+    a = hand_reading("a", "Die Regierung in Berlin hat am Montag ein Gesetz beschlossen.\n", outlet="one.de")
+    briefing = build_briefing(build_story([a.article], [a]))
+    overview = briefing.sections[0].sentences[0].text
+    assert overview.startswith("Ausgewertet wurde 1 Artikel aus 1 unabhängigen Quelle: one.de (A).")
+    box = [s.text for sec in briefing.sections if sec.key == "infobox" for s in sec.sentences]
+    assert "1 Angabe stammt nur aus einer Quelle." in box

@@ -106,6 +106,16 @@ def determiner(name: str, texts: Iterable[str]) -> str:
     return votes.most_common(1)[0][0] if votes else ""
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    """``1 Angabe stützt``, ``3 Angaben stützen``, ``Keine Angabe stützt``."""
+    return f"Keine {singular}" if n == 0 else f"{n} {singular if n == 1 else plural}"
+
+
+def _differences(n: int) -> str:
+    """``fanden sich 3 Abweichungen``, ``fand sich 1 Abweichung``, ``fanden sich keine Abweichungen``."""
+    return "fand sich 1 Abweichung" if n == 1 else f"fanden sich {n or 'keine'} Abweichungen"
+
+
 def _words(text: str, limit: int) -> str:
     words = " ".join(text.split()).split(" ")
     return " ".join(words) if len(words) <= limit else " ".join(words[:limit]) + " …"
@@ -182,8 +192,8 @@ class _Writer:
         refs = [self.ref(a.id) for a in articles]
         sentences = [
             self.sentence(
-                f"Ausgewertet wurden {len(articles)} Artikel aus {n_sources} unabhängigen "
-                f"Quelle{'n' if n_sources != 1 else ''}: {_join(refs)}.",
+                f"Ausgewertet {'wurde' if len(articles) == 1 else 'wurden'} {len(articles)} Artikel aus "
+                f"{n_sources} unabhängigen Quelle{'n' if n_sources != 1 else ''}: {_join(refs)}.",
                 [self.lead(a.id) for a in articles],
             )
         ]
@@ -208,8 +218,8 @@ class _Writer:
             ]
             sentences.append(
                 self.sentence(
-                    f"{len(singles)} Angaben stützen sich nur auf eine Quelle; zwischen den Quellen fanden sich "
-                    f"{len(conflicts)} Abweichungen.",
+                    f"{_count(len(singles), 'Angabe stützt', 'Angaben stützen')} sich nur auf eine Quelle; "
+                    f"zwischen den Quellen {_differences(len(conflicts))}.",
                     spans,
                 )
             )
@@ -392,7 +402,7 @@ class _Writer:
         if singles:
             points.append(
                 self.sentence(
-                    f"{len(singles)} Angaben stammen nur aus einer Quelle.",
+                    f"{_count(len(singles), 'Angabe stammt', 'Angaben stammen')} nur aus einer Quelle.",
                     [self.claims[g.representative].span for g in singles[:3]],
                 )
             )
@@ -400,7 +410,9 @@ class _Writer:
         if conflicts:
             points.append(
                 self.sentence(
-                    f"{len(conflicts)} Abweichungen zwischen den Quellen, etwa: {conflicts[0].explanation}",
+                    f"{len(conflicts)} Abweichungen zwischen den Quellen, etwa: {conflicts[0].explanation}"
+                    if len(conflicts) > 1
+                    else f"1 Abweichung zwischen den Quellen: {conflicts[0].explanation}",
                     [s for c in conflicts for s in c.spans],
                 )
             )
