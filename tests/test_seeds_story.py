@@ -127,6 +127,10 @@ def test_who_is_sacharowa_from_both_articles(analysis, ids):
 def test_who_is_question_takes_the_article_of_the_explanation_heading(analysis):
     titles = [s.title for s in build_briefing(analysis).sections if s.key == "who_is"]
     assert "Was ist die Koalition der Willigen?" in titles
+    (box,) = [
+        s for s in build_briefing(analysis).sections if s.title == "Was ist die Koalition der Willigen?"
+    ]
+    assert all(" beschreibt die Koalition der Willigen so: „" in s.text for s in box.sentences)
 
 
 def test_every_briefing_sentence_is_grounded_in_real_text(analysis):

@@ -84,6 +84,9 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " und " + items[-1]
 
 
+ACCUSATIVE = {"der": "den", "die": "die", "das": "das"}
+
+
 def determiner(name: str, texts: Iterable[str]) -> str:
     """The article of ``name`` in the nominative ("die" for "Koalition der Willigen"), or "".
 
@@ -300,17 +303,18 @@ class _Writer:
         sections = []
         for entity in [e for e in self.a.entities if e.descriptions][:WHO_IS_MAX]:
             if entity.type is EntityType.PER:
-                question = f"Wer ist {entity.name}?"
+                question, accusative = f"Wer ist {entity.name}?", entity.name
             else:
                 article = determiner(entity.name, (a.text for a in self.a.story.articles))
                 question = f"Was ist {article} {entity.name}?" if article else f"Was ist {entity.name}?"
+                accusative = f"{ACCUSATIVE[article]} {entity.name}" if article else entity.name
             sentences = []
             for description in entity.descriptions:
                 labels = list(dict.fromkeys(self.ref(s.article_id) for s in description.spans))
                 verb = "beschreibt" if len(labels) == 1 else "beschreiben"
                 sentences.append(
                     self.sentence(
-                        f"{_join(labels)} {verb} {entity.name} so: „{description.text}“", description.spans
+                        f"{_join(labels)} {verb} {accusative} so: „{description.text}“", description.spans
                     )
                 )
             sections.append(BriefingSection("who_is", question, tuple(sentences)))
