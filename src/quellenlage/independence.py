@@ -103,7 +103,7 @@ def _near_duplicates(articles: tuple[Article, ...]) -> list[tuple[int, int]]:
     if len(articles) <= 12:
         candidates = combinations(range(len(articles)), 2)
     else:
-        from datasketch import MinHash, MinHashLSH  # about 0.4-1.5 s to import; only large stories need it
+        from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # 0.4-1.5 s; large stories only
 
         lsh = MinHashLSH(threshold=COPY_MIN_JACCARD * 0.8, num_perm=MINHASH_PERMUTATIONS)
         hashes = []
