@@ -137,6 +137,15 @@ def test_lopo_scores_every_publisher_with_both_models():
     assert set(result["per_source"]) == {"f1.example", "f2.example", "f3.example", "r1.example", "r2.example"}
     assert 0.0 <= result["roc_auc"] <= 1.0 and 0.0 <= result["baseline_roc_auc"] <= 1.0
     assert result["roc_auc"] > 0.9  # texts differ sharply by label here
+    assert 0.0 <= result["roc_auc_logit"] <= 1.0 and 0.0 <= result["baseline_roc_auc_logit"] <= 1.0
+    assert result["pair_folds"] == 6  # two real × three fake publishers, each pair held out together
+    assert result["pair_roc_auc_min"] <= result["pair_roc_auc"] <= 1.0
+    assert 0.0 <= result["baseline_pair_roc_auc"] <= 1.0
+
+
+def test_lopo_without_pairs_skips_pair_folds():
+    result = lopo(_corpus(), pairs=False)
+    assert "pair_roc_auc" not in result and "roc_auc" in result
 
 
 @pytest.mark.parametrize("compressed", [False, True])
@@ -153,9 +162,19 @@ def test_eval_reliability_prints_one_json_line(tmp_path, compressed):
     out = result.output.strip().splitlines()
     assert len(out) == 1
     metrics = json.loads(out[0])
-    assert {"roc_auc", "f1", "baseline_roc_auc", "baseline_f1", "per_source", "articles_per_s", "n"} <= set(
-        metrics
-    )
+    assert {
+        "roc_auc",
+        "roc_auc_logit",
+        "pair_roc_auc",
+        "f1",
+        "baseline_roc_auc",
+        "baseline_roc_auc_logit",
+        "baseline_pair_roc_auc",
+        "baseline_f1",
+        "per_source",
+        "articles_per_s",
+        "n",
+    } <= set(metrics)
     assert metrics["n"] == 30
 
 

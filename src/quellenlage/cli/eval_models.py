@@ -55,14 +55,22 @@ def subjectivity(data: Path) -> None:
     "--sample", type=int, default=None, help="Evaluate a sample of about N articles, stratified by publisher."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option(
+    "--pairs/--no-pairs",
+    default=True,
+    show_default=True,
+    help="Also run leave-one-real-one-fake-out (one fold per publisher pair; AUC defined per fold).",
+)
 @click.option("--verbose", is_flag=True, help="Log progress per fold to stderr.")
-def reliability(data: Path, limit: int | None, sample: int | None, seed: int, verbose: bool) -> None:
-    """Leave-one-publisher-out evaluation of the reliability score and the TF-IDF baseline."""
+def reliability(
+    data: Path, limit: int | None, sample: int | None, seed: int, pairs: bool, verbose: bool
+) -> None:
+    """Publisher-held-out evaluation of the reliability score and the plain TF-IDF baseline."""
     from ..train.reliability import lopo, read_jsonl, stratified_sample
 
     records = read_jsonl(data, limit=limit)
     if sample is not None:
         records = stratified_sample(records, sample, seed=seed)
     log = (lambda message: click.echo(message, err=True)) if verbose else (lambda message: None)
-    result = lopo(records, log=log)
+    result = lopo(records, log=log, pairs=pairs)
     click.echo(json.dumps({"task": "reliability", "data": data.name, **result}, ensure_ascii=False))
