@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from quellenlage.cli import cli, ingest_cmd
 from quellenlage.models import Article, Outcome, OutcomeStatus, Paragraph, SkipReason
+from quellenlage.settings import load_settings
 from quellenlage.store import Store
 
 
@@ -85,7 +86,7 @@ def test_ingest_stores_articles_records_outcomes_and_summarises(tmp_path, db, fa
     assert result.exit_code == 0, result.output
     assert "stored" in result.output and "empty" in result.output and "unreadable" in result.output
     assert "missing.txt" in result.output and "no such file" in result.output
-    with Store.open(ingest_cmd.load_settings(db=db)) as store:
+    with Store.open(load_settings(db=db)) as store:
         assert store.count_articles() == 2
         (article,) = [x for x in store.iter_articles() if x.title == "Impfung"]
         assert store.get_raw(article.id) == (Path(b).read_bytes(), "text/plain")
@@ -155,7 +156,7 @@ def test_batches_keep_input_order_and_detect_repeats_within_a_run(
     summary = json.loads(run("ingest", *paths, "--db", db, "--json").output)
     assert [o["input"] for o in summary["outcomes"]] == paths
     assert [o["status"] for o in summary["outcomes"]] == ["stored"] * 3 + ["skipped"] * 4
-    with Store.open(ingest_cmd.load_settings(db=db)) as store:
+    with Store.open(load_settings(db=db)) as store:
         assert len(store.outcomes_of_run(summary["run_id"])) == 7
 
 

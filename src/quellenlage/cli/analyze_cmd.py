@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from ..analysis import analyse, collect_articles
 from ..settings import load_settings
 from ..store import Store
-from .ingest_cmd import _user_errors
+from .common import user_errors
 
 DEFAULT_MAX_ARTICLES = 60  # one story; corpora go through `quellenlage stories`
 FORMATS = ("md", "json", "html")
@@ -42,7 +42,7 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: str | None, max_articles:
     from ..runner import STAGES
 
     err = Console(stderr=True)
-    with _user_errors():
+    with user_errors():
         settings = load_settings(config, db=db)
         with Store.open(settings) as store:
             collected = collect_articles(store, inputs, settings, stdin=sys.stdin.buffer)

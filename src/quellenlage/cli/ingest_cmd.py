@@ -18,7 +18,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,11 +27,11 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import QuellenlageError
 from ..models import Article, Outcome, OutcomeStatus, SkipReason
 from ..serialize import to_dict
-from ..settings import Settings, load_settings
+from ..settings import Settings
 from ..store import SNIPPET_MARK, Store
+from .common import open_store, store_options, user_errors
 
 if TYPE_CHECKING:
     from ..ingest import IngestItem
@@ -121,25 +120,6 @@ def exit_code(outcomes: list[Outcome]) -> int:
 # -- shared options --------------------------------------------------------------------------------
 
 
-def _store_options(command: Any) -> Any:
-    command = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")(command)
-    return click.option("--db", metavar="PATH", help="Database file (overrides the db setting).")(command)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Show QuellenlageErrors as click errors (exit 1) with their message, also under CliRunner."""
-    try:
-        yield
-    except QuellenlageError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _open(db: str | None, config: str | None) -> tuple[Settings, Store]:
-    settings = load_settings(config, db=db)
-    return settings, Store.open(settings)
-
-
 class _RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
@@ -152,13 +132,13 @@ class _RateColumn(ProgressColumn):
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every outcome.")
-@_store_options
+@store_options
 def ingest(inputs: tuple[str, ...], as_json: bool, db: str | None, config: str | None) -> None:
     """Read files, URLs, feeds or JSONL ('-' for stdin) and store the articles found."""
     run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     err = Console(stderr=True)
-    with _user_errors():
-        settings, store = _open(db, config)
+    with user_errors():
+        settings, store = open_store(db, config)
         with store, Progress(
             SpinnerColumn(), TextColumn("ingesting"), TextColumn("{task.completed:,.0f} inputs"),
             _RateColumn(), TimeElapsedColumn(), console=err, disable=not err.is_terminal, transient=True,
@@ -219,7 +199,7 @@ def _print_summary(console: Console, run_id: str, outcomes: list[Outcome], db_pa
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Rows to skip.")
 @click.option("--outlet", default=None, help="Only articles of this outlet (e.g. tagesschau.de).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@_store_options
+@store_options
 def articles(
     query: str | None,
     limit: int,
@@ -230,8 +210,8 @@ def articles(
     config: str | None,
 ) -> None:
     """List stored articles, newest first; with QUERY, full-text search over titles and texts."""
-    with _user_errors():
-        _, store = _open(db, config)
+    with user_errors():
+        _, store = open_store(db, config)
         with store:
             if query is not None:
                 hits: list[tuple[Article, str | None]] = list(store.search(query, limit, offset, outlet))
@@ -289,11 +269,11 @@ def _highlight(snippet: str) -> str:
     "--json", "as_json", is_flag=True, help="Print the article, its outcomes and timestamps as JSON."
 )
 @click.option("--raw", is_flag=True, help="Write the stored input bytes (HTML, text, JSON line) to stdout.")
-@_store_options
+@store_options
 def show(article_id: str, as_json: bool, raw: bool, db: str | None, config: str | None) -> None:
     """Show one stored article (ID or an unambiguous prefix of it)."""
-    with _user_errors():
-        _, store = _open(db, config)
+    with user_errors():
+        _, store = open_store(db, config)
         with store:
             full_id = store.resolve_article_id(article_id)
             article = store.get_article(full_id)

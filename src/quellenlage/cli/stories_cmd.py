@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
-from .ingest_cmd import _open, _store_options, _user_errors
+from .common import open_store, store_options, user_errors
 
 FORMATS = ("md", "json", "html")
 DEFAULT_LIMIT = 30
@@ -48,15 +48,15 @@ def _span(story: Any) -> str:
     help="List only stories with at least this many articles.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story.")
-@_store_options
+@store_options
 def stories(
     recluster: bool, limit: int, min_size: int, as_json: bool, db: str | None, config: str | None
 ) -> None:
     """Cluster stored articles into stories and list them."""
     from ..stories import stored_clusters, update_stories
 
-    with _user_errors():
-        settings, store = _open(db, config)
+    with user_errors():
+        settings, store = open_store(db, config)
         with store:
             changed, placed = update_stories(store, settings.story_window_days, recluster=recluster)
             found = [s for s in stored_clusters(store) if len(s.members) >= min_size]
@@ -92,14 +92,14 @@ def stories(
     help="Markdown with [A3] references, the JSON contract, or standalone HTML.",
 )
 @click.option("--reasons", is_flag=True, help="Print why each article is in the story instead of a briefing.")
-@_store_options
+@store_options
 def story(story_id: str, fmt: str, reasons: bool, db: str | None, config: str | None) -> None:
     """Re-analyse one story (an id from `quellenlage stories`) into a briefing."""
     from ..analysis import analyse
     from ..render import render
 
-    with _user_errors():
-        _, store = _open(db, config)
+    with user_errors():
+        _, store = open_store(db, config)
         with store:
             found = store.get_story(story_id)
             if found is None or found.extra.get("retired"):
@@ -138,7 +138,7 @@ def parse_interval(value: str) -> float:
 @click.argument("feeds", nargs=-1, required=True, metavar="FEED_OR_LIST...")
 @click.option("--interval", default="15m", show_default=True, help="Time between polls: 90s, 15m, 1h.")
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit.")
-@_store_options
+@store_options
 def watch(feeds: tuple[str, ...], interval: str, once: bool, db: str | None, config: str | None) -> None:
     """Poll RSS/Atom feeds (URLs or files listing them), ingest new entries and update the stories."""
     from ..watch import PollReport, expand_feeds
@@ -153,9 +153,9 @@ def watch(feeds: tuple[str, ...], interval: str, once: bool, db: str | None, con
         for error in result.errors:
             click.echo(f"  error {error}", err=True)
 
-    with _user_errors():
+    with user_errors():
         seconds = parse_interval(interval)
         urls = expand_feeds(feeds)
-        settings, store = _open(db, config)
+        settings, store = open_store(db, config)
         with store:
             run_watch(store, settings, urls, interval=seconds, once=once, on_round=report)

@@ -1,0 +1,33 @@
+"""Helpers shared by the command modules: store options, opening the store, user errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from ..errors import QuellenlageError
+from ..settings import Settings, load_settings
+from ..store import Store
+
+
+def store_options(command: Any) -> Any:
+    """Add ``--db`` and ``--config`` to a command."""
+    command = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")(command)
+    return click.option("--db", metavar="PATH", help="Database file (overrides the db setting).")(command)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show QuellenlageErrors as click errors (exit 1) with their message, also under CliRunner."""
+    try:
+        yield
+    except QuellenlageError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def open_store(db: str | None, config: str | None) -> tuple[Settings, Store]:
+    settings = load_settings(config, db=db)
+    return settings, Store.open(settings)
