@@ -80,9 +80,16 @@ def test_analyse_seeds_through_the_form_and_see_the_conflict(server, browser, se
     page.set_input_files("#files", [str(p) for p in seed_paths])
     page.fill("#token", TOKEN)
     page.set_default_navigation_timeout(180_000)
+    # Record (in sessionStorage, which survives the navigation) that the progress note was shown
+    # while the server worked; checking visibility after the click would race a fast analysis.
+    page.evaluate(
+        """() => { const p = document.getElementById('progress');
+                   new MutationObserver(() => { if (!p.hidden) sessionStorage.setItem('progressShown', '1'); })
+                     .observe(p, {attributes: true}); }"""
+    )
     page.click("#analyse-button", no_wait_after=True)
-    assert page.locator("#progress").is_visible()  # the progress note shows while the server works
     page.wait_for_url("**/stories/*", timeout=180_000)
+    assert page.evaluate("sessionStorage.getItem('progressShown')") == "1"
 
     sides = page.locator(".conflict-side")
     texts = sides.all_inner_texts()
