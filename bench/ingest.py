@@ -35,11 +35,11 @@ import tracemalloc
 from pathlib import Path
 from typing import Self
 
-from quellenlage.cli.ingest_cmd import store_items
 from quellenlage.ingest import iter_ingest
 from quellenlage.models import OutcomeStatus
 from quellenlage.settings import load_settings
 from quellenlage.store import Store
+from quellenlage.storing import store_items
 
 ROOT = Path(__file__).resolve().parent.parent
 FANG = ROOT.parent / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from .store import Store, StoredStory
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{6,64}$")
 BRIEFING = "briefing"  # analysis kind under which briefings are stored (JSON contract)
+RENDERINGS = {"md": "briefing_md", "html": "briefing_html"}  # analysis kinds of the stored renderings
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ def collect_articles(
     stdin: BinaryIO | None = None,
 ) -> Collected:
     """Ingest new inputs, resolve stored ids (or prefixes), return the articles in input order."""
-    from .cli.ingest_cmd import store_items  # the batched writer shared with `quellenlage ingest`
     from .ingest import iter_ingest
+    from .storing import store_items
 
     ids: list[str] = [store.resolve_article_id(value) for value in inputs if looks_like_id(value)]
     fresh = [value for value in inputs if not looks_like_id(value)]
@@ -85,15 +85,18 @@ def collect_articles(
 
 
 def analyse(store: Store, articles: Sequence[Article], *, progress: Progress | None = None) -> Analysed:
-    """Run the pipeline over ``articles`` and keep the briefing (and the story membership) in the store."""
-    from .render import to_dict
+    """Run the pipeline over ``articles`` and keep the briefing (JSON contract plus its Markdown and
+    HTML renderings) and the story membership in the store."""
+    from .render import render, to_dict
 
     if not articles:
         raise InputError("no article could be read from the inputs")
     state = run(articles, progress=progress)
     payload = to_dict(state.briefing)
     key = story_key([a.id for a in articles])
-    store.put_analysis(BRIEFING, key, json.loads(json.dumps(payload, ensure_ascii=False)))
+    store.put_analysis(BRIEFING, key, payload)
+    for fmt, kind in RENDERINGS.items():
+        store.put_analysis(kind, key, {"text": render(state.briefing, fmt)})
     store.put_story(
         StoredStory(
             id=key,

@@ -201,9 +201,9 @@ class Watcher:
         state.save(self.store)
 
     def _ingest_entry(self, entry: Any) -> list[Outcome]:
-        from .cli.ingest_cmd import store_items
         from .ingest import iter_ingest
         from .ingest.items import IngestItem
+        from .storing import store_items
 
         if not entry.link:
             return [

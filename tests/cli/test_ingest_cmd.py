@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from quellenlage import storing
 from quellenlage.cli import cli, ingest_cmd
 from quellenlage.models import Article, Outcome, OutcomeStatus, Paragraph, SkipReason
 from quellenlage.settings import load_settings
@@ -151,7 +152,7 @@ def test_summary_caps_the_listing_and_json_lists_everything(tmp_path, db, fake_i
 def test_batches_keep_input_order_and_detect_repeats_within_a_run(
     tmp_path, db, fake_ingest, monkeypatch
 ) -> None:
-    monkeypatch.setattr(ingest_cmd, "BATCH_SIZE", 2)
+    monkeypatch.setattr(storing, "BATCH_SIZE", 2)
     paths = [write(tmp_path, f"{i}.txt", f"Titel {i % 3}\nText.") for i in range(7)]
     summary = json.loads(run("ingest", *paths, "--db", db, "--json").output)
     assert [o["input"] for o in summary["outcomes"]] == paths

@@ -172,7 +172,7 @@ def test_the_two_seed_reports_form_one_story_with_two_sources(seed_paths, tmp_se
 
     The light score misses it (the lead of one is a date line and a share banner); the full model,
     which aligns sentences, verifies it."""
-    from quellenlage.cli.ingest_cmd import store_items
+    from quellenlage.storing import store_items
     from quellenlage.ingest import iter_ingest
 
     with Store.open(tmp_settings) as store:

@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -30,16 +28,13 @@ from rich.text import Text
 from ..models import Article, Outcome, OutcomeStatus, SkipReason
 from ..serialize import to_dict
 from ..settings import Settings
-from ..store import SNIPPET_MARK, Store
+from ..store import SNIPPET_MARK
+from ..storing import store_items
 from .common import open_store, store_options, user_errors
 
 if TYPE_CHECKING:
     from ..ingest import IngestItem
 
-# Articles per write transaction: one commit per batch keeps commits rare on bulk JSONL, and a batch
-# (~3 MB of FANG text) bounds memory and what a crash can lose. Not tuned; re-run bench/ingest.py.
-BATCH_SIZE = 500
-BATCH_SECONDS = 2.0  # a slow run still stores (and records) what it read at least this often
 LISTING_CAP = 50  # not-stored inputs listed in the text summary; --json lists all
 
 
@@ -47,66 +42,6 @@ def _iter_ingest(inputs: tuple[str, ...], settings: Settings) -> Iterator[Ingest
     from ..ingest import iter_ingest  # imported on use: extraction pulls in trafilatura
 
     return iter_ingest(list(inputs), settings, fetcher=None, stdin=sys.stdin.buffer)
-
-
-def store_items(store: Store, items: Iterable[IngestItem], run_id: str) -> Iterator[Outcome]:
-    """Store the ready articles among ``items`` and yield each input's final outcome, in order.
-
-    An item whose outcome is ``stored`` and that carries an article is written; if the store
-    already had it unchanged, the final outcome is ``skipped``/``duplicate``. Every final outcome
-    is recorded under ``run_id`` batch by batch, so an interrupted run keeps what it finished.
-
-    Batches are written by one writer thread while the next batch is being read: SQLite (FTS
-    indexing above all) runs without the GIL, so reading and storing use both cores.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quellenlage-store") as writer:
-        pending: Future[list[Outcome]] | None = None
-        for batch in _batches(items):
-            submitted = writer.submit(_flush, store, batch, run_id)
-            if pending is not None:
-                yield from pending.result()
-            pending = submitted
-        if pending is not None:
-            yield from pending.result()
-
-
-def _batches(items: Iterable[IngestItem]) -> Iterator[list[IngestItem]]:
-    """Up to BATCH_SIZE items, or fewer when BATCH_SECONDS passed (slow inputs such as URLs)."""
-    batch: list[IngestItem] = []
-    started = time.monotonic()
-    for item in items:
-        batch.append(item)
-        if len(batch) >= BATCH_SIZE or time.monotonic() - started >= BATCH_SECONDS:
-            yield batch
-            batch, started = [], time.monotonic()
-    if batch:
-        yield batch
-
-
-def _flush(store: Store, batch: list[IngestItem], run_id: str) -> list[Outcome]:
-    ready = [
-        (i.article, i.raw, i.raw_type)
-        for i in batch
-        if i.article is not None and i.outcome.status is OutcomeStatus.STORED
-    ]
-    changed = iter(store.put_articles(ready))
-    outcomes = []
-    for item in batch:
-        outcome = item.outcome
-        if item.article is not None and outcome.status is OutcomeStatus.STORED:
-            detail = "" if outcome.detail == "ready to store" else outcome.detail  # the reader's placeholder
-            outcome = Outcome(outcome.input, OutcomeStatus.STORED, outcome.reason, detail, item.article.id)
-            if not next(changed):
-                outcome = Outcome(
-                    outcome.input,
-                    OutcomeStatus.SKIPPED,
-                    SkipReason.DUPLICATE.value,
-                    f"article {item.article.id} is already stored with the same content",
-                    item.article.id,
-                )
-        outcomes.append(outcome)
-    store.record_outcomes(run_id, outcomes)
-    return outcomes
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
