@@ -52,7 +52,7 @@ class Settings:
     max_request_bytes: int
     story_window_days: int
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

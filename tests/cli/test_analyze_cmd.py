@@ -73,3 +73,18 @@ def test_analyze_refuses_more_than_one_story(tmp_path, seed_paths):
     )
     assert result.exit_code == 1
     assert "more than one story" in result.output
+
+
+def test_analyze_stores_markdown_and_html_renderings(seed_run):
+    """The CLI path stores the same renderings the web app serves as downloads."""
+    from quellenlage.analysis import RENDERINGS, story_key
+    from quellenlage.settings import load_settings
+    from quellenlage.store import Store
+
+    db, data = seed_run
+    key = story_key([a["id"] for a in data["story"]["articles"]])
+    with Store.open(load_settings(db=str(db))) as store:
+        md = store.get_analysis(RENDERINGS["md"], key)
+        html = store.get_analysis(RENDERINGS["html"], key)
+    assert md is not None and "## Widersprüche" in md["text"]
+    assert html is not None and html["text"].lstrip().lower().startswith("<!doctype html")

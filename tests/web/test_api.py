@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from quellenlage.web.security import CSP, RateLimiter, HTTPProblem
+from quellenlage.web.security import CSP, HTTPProblem, RateLimiter
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": "Bearer test-token-123"}

@@ -7,6 +7,7 @@ templates print each piece with jinja2's autoescape. Overlapping marks are fine.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ def segments(text: str, marks: Iterable[Mark]) -> list[Piece]:
     valid = [m for m in marks if 0 <= m.start < m.end <= len(text)]
     cuts = sorted({0, len(text), *(m.start for m in valid), *(m.end for m in valid)})
     pieces = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in itertools.pairwise(cuts):
         covering: Sequence[Mark] = [m for m in valid if m.start <= start and end <= m.end]
         attrs: dict[str, str] = {}
         for mark in covering:

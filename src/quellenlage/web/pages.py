@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from . import service
 from .markup import safe_url
-from .security import HTTPProblem, check_token
+from .security import check_token
 
 router = APIRouter(include_in_schema=False)
 

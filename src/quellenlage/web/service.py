@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..analysis import BRIEFING, Analysed, analyse, collect_articles
-from ..errors import InputError
+from ..analysis import BRIEFING, RENDERINGS, Analysed, analyse, collect_articles
+from ..errors import InputError, StoreError
 from ..models import Article
 from ..serialize import to_dict
 from ..settings import Settings
@@ -18,7 +22,6 @@ from ..store import Store
 from .markup import Mark, Piece, segments
 from .security import HTTPProblem
 
-RENDERINGS = {"md": "briefing_md", "html": "briefing_html"}  # analysis kinds of stored renderings
 MAX_TEXTS = 60  # pasted articles + uploads + URLs in one analyse request
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -78,18 +81,9 @@ def analyse_inputs(
                 )
                 raise HTTPProblem(422, f"no article could be read ({reasons or 'no input'})")
             try:
-                result = analyse(store, collected.articles)
+                return analyse(store, collected.articles)
             except InputError as exc:
                 raise HTTPProblem(422, str(exc)) from None
-            _store_renderings(store, result)
-            return result
-
-
-def _store_renderings(store: Store, result: Analysed) -> None:
-    from ..render import render
-
-    for fmt, kind in RENDERINGS.items():
-        store.put_analysis(kind, result.key, {"text": render(result.briefing, fmt)})
 
 
 def load_story(store: Store, key: str) -> dict[str, Any]:
@@ -101,8 +95,6 @@ def load_story(store: Store, key: str) -> dict[str, Any]:
 
 def load_rendering(store: Store, key: str, fmt: str) -> str:
     if fmt == "json":
-        import json
-
         return json.dumps(load_story(store, key), ensure_ascii=False, indent=2)
     stored = store.get_analysis(RENDERINGS[fmt], key)
     if stored is None:
@@ -113,7 +105,7 @@ def load_rendering(store: Store, key: str, fmt: str) -> str:
 def get_article(store: Store, article_id: str) -> Article:
     try:
         resolved = store.resolve_article_id(article_id)
-    except Exception as exc:  # unknown or ambiguous prefix: the store says which
+    except StoreError as exc:  # unknown or ambiguous prefix: the store says which
         raise HTTPProblem(404, str(exc)) from None
     article = store.get_article(resolved)
     if article is None:
@@ -223,16 +215,11 @@ class PageCache:
     """
 
     def __init__(self, size: int = 64, ttl: float = 60.0) -> None:
-        import threading
-        from collections import OrderedDict
-
         self.size, self.ttl = size, ttl
         self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
-        import time
-
         with self._lock:
             item = self._items.get(key)
             if item is None or time.monotonic() - item[0] > self.ttl:
@@ -242,8 +229,6 @@ class PageCache:
             return item[1]
 
     def put(self, key: str, page: str) -> None:
-        import time
-
         with self._lock:
             self._items[key] = (time.monotonic(), page)
             self._items.move_to_end(key)
