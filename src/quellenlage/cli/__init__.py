@@ -18,6 +18,7 @@ from ..errors import QuellenlageError
 # name -> "module:attribute" (relative to quellenlage.cli)
 COMMANDS: dict[str, str] = {
     "analyze": "analyze_cmd:analyze",
+    "batch": "batch_cmd:batch",
     "ingest": "ingest_cmd:ingest",
     "articles": "ingest_cmd:articles",
     "show": "ingest_cmd:show",

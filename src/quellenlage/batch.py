@@ -1,0 +1,285 @@
+"""The batch job: read and rate every article of a corpus, spread over processes or a Ray cluster.
+
+    ingest (one process, in order) ─chunks→ engine.map(assess_chunk) ─ordered results→ JSONL file
+
+Ingest stays in the driver: it is cheap (≈1,000 JSONL articles/s), keeps the one-outcome-per-input
+contract of :func:`quellenlage.ingest.iter_ingest` (skipped and failed inputs are written too, so
+nothing is lost) and deduplicates by article id. The expensive part — the reading layer, content
+and source signals and the reliability score, ≈20–50 articles/s per core — runs per chunk on an
+:class:`Engine`:
+
+- :class:`LocalEngine` — ``workers`` processes on this machine (``workers=1`` runs inline);
+- :class:`RayEngine` — tasks on an existing Ray cluster (``pip install 'quellenlage[batch]'``;
+  every node needs ``quellenlage`` installed). ``address=None`` starts a local Ray instance.
+
+Both keep a bounded number of chunks in flight (memory stays flat on any corpus size) and yield
+results in input order. Every input gets exactly one output line naming it (``input``: the path, URL
+or ``path:line`` for JSONL); skipped and failed inputs are written as soon as ingest meets them,
+analysed articles when their chunk returns. :func:`done_inputs` reads the names back, so an
+interrupted run continues with ``--resume`` without losing or repeating an input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import InputError, QuellenlageError
+from .ingest import iter_ingest
+from .models import Article
+from .serialize import to_dict
+from .settings import Settings
+
+CHUNK_SIZE = 16  # articles per task: big enough to amortise the hand-off, small enough to balance
+IN_FLIGHT_PER_WORKER = 2  # chunks queued per worker (bounds memory)
+TOP_ENTITIES = 10  # entities listed per article, by mention count
+
+
+def assess(article: Article) -> dict[str, Any]:
+    """One article's reading summary, signals and reliability score, as plain JSON-ready data."""
+    from .credibility import source_signals
+    from .nlp import read
+    from .reliability import score_article
+    from .signals import content_signals
+
+    reading = read(article)
+    signals = source_signals(article) + content_signals(reading)
+    reliability = score_article(article)
+    entities = sorted(reading.entities, key=lambda e: (-len(e.mentions), e.name))
+    return {
+        "article": {
+            "id": article.id,
+            "url": article.url,
+            "outlet": article.outlet,
+            "title": article.title,
+            "published": article.published.isoformat() if article.published else None,
+            "language": article.language,
+            "chars": len(article.text),
+        },
+        "reading": {
+            "sentences": len(reading.sentences),
+            "entities": len(reading.entities),
+            "quotes": len(reading.quotes),
+            "dates": len(reading.dates),
+            "numbers": len(reading.numbers),
+            "top_entities": [
+                {"name": e.name, "type": e.type.value, "mentions": len(e.mentions)}
+                for e in entities[:TOP_ENTITIES]
+            ],
+        },
+        "signals": [to_dict(signal) for signal in signals],
+        "reliability": to_dict(reliability),
+    }
+
+
+def assess_chunk(articles: Sequence[Article]) -> list[dict[str, Any]]:
+    """:func:`assess` on each article; an error in one article is recorded, not raised."""
+    out = []
+    for article in articles:
+        try:
+            out.append({"status": "analysed", **assess(article)})
+        except Exception as exc:  # noqa: BLE001 — one bad article must not sink a long batch
+            out.append({"status": "failed", "reason": "analysis-error",
+                        "detail": f"{type(exc).__name__}: {exc}", "article": {"id": article.id}})
+    return out
+
+
+class Engine(Protocol):
+    """Runs ``function`` over chunks and yields the results in the order of the chunks."""
+
+    workers: int
+
+    def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
+            chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class LocalEngine:
+    """``workers`` worker processes on this machine; ``workers=1`` runs in the calling process."""
+
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise InputError(f"--workers must be at least 1, got {self.workers}")
+        self._pool: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            # spawn, not fork: the driver runs a progress thread, and forking a threaded process
+            # can deadlock. Each worker loads the models once (module-level caches).
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                             initializer=_single_threaded)
+
+    def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
+            chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]:
+        if self._pool is None:
+            for chunk in chunks:
+                yield function(chunk)
+            return
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for chunk in chunks:
+            pending.append(self._pool.submit(function, chunk))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+class RayEngine:
+    """Tasks on a Ray cluster: ``address`` of an existing cluster (``"auto"``, ``"ray://host:10001"``)
+    or ``None`` for a local Ray instance with ``workers`` CPUs."""
+
+    def __init__(self, workers: int = 0, address: str | None = None) -> None:
+        try:
+            import ray  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise QuellenlageError(
+                "the Ray engine needs the batch extra: pip install 'quellenlage[batch]' "
+                "(or use --engine local)"
+            ) from exc
+        self._ray = ray
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if address:
+                ray.init(address=address, **options)
+            else:
+                ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+        self.workers = int(ray.cluster_resources().get("CPU", 1))
+        self._task = ray.remote(num_cpus=1)(assess_chunk)
+
+    def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
+            chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]:
+        task = self._task if function is assess_chunk else self._ray.remote(num_cpus=1)(function)
+        pending: deque[Any] = deque()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for chunk in chunks:
+            pending.append(task.remote(chunk))
+            if len(pending) >= limit:
+                yield self._ray.get(pending.popleft())
+        while pending:
+            yield self._ray.get(pending.popleft())
+
+    def close(self) -> None:
+        self._ray.shutdown()
+
+
+def make_engine(name: str, workers: int, address: str | None = None) -> Engine:
+    if name == "local":
+        if address:
+            raise InputError("--address is only used with --engine ray")
+        return LocalEngine(workers)
+    if name == "ray":
+        return RayEngine(workers, address)
+    raise InputError(f"unknown engine {name!r}: use 'local' or 'ray'")
+
+
+def _single_threaded() -> None:
+    # Worker processes share the cores with each other: one BLAS thread each.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def done_inputs(path: Path) -> set[str]:
+    """Inputs already written to an output file of an earlier run (for ``--resume``).
+
+    A last line cut off by a crash is removed from the file, so the resumed run rewrites it.
+    """
+    if not path.exists():
+        return set()
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(len(complete))
+    done = set()
+    for number, line in enumerate(complete.splitlines(), 1):
+        try:
+            done.add(json.loads(line)["input"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}:{number} is not a quellenlage batch result line ({exc}); "
+                             "choose another --out file or delete it") from exc
+    return done
+
+
+@dataclass
+class Counts:
+    analysed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    resumed: int = 0  # inputs found in the output file already and not analysed again
+
+    def add(self, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+
+
+def run_batch(
+    inputs: Sequence[str],
+    out: Path,
+    settings: Settings,
+    engine: Engine,
+    *,
+    resume: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Counts:
+    """Ingest ``inputs``, assess every article on ``engine``, append one JSON line per input to ``out``.
+
+    ``progress(n)`` is called with the number of inputs finished since the last call.
+    """
+    if out.exists() and not resume:
+        raise InputError(f"{out} exists: pass --resume to continue that run, or choose another --out")
+    skip = done_inputs(out) if resume else set()
+    counts = Counts()
+    tick = progress or (lambda n: None)
+    with out.open("a", encoding="utf-8") as handle:
+
+        def write(row: dict[str, Any]) -> None:
+            handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            counts.add(row["status"])
+
+        def chunks() -> Iterator[list[Article]]:
+            # Inputs that need no analysis (skipped, failed) are written as they come; articles are
+            # batched. Their input names travel beside the chunk in ``names`` (same order).
+            batch: list[Article] = []
+            for item in iter_ingest(inputs, settings):
+                name = item.outcome.input
+                if name in skip:
+                    counts.resumed += 1
+                    tick(1)
+                    continue
+                if item.article is None:
+                    write({"input": name, "status": item.outcome.status.value,
+                           "reason": item.outcome.reason, "detail": item.outcome.detail})
+                    tick(1)
+                    continue
+                names.append(name)
+                batch.append(item.article)
+                if len(batch) >= chunk_size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+        names: deque[str] = deque()
+        for results in engine.map(assess_chunk, chunks()):
+            for result in results:
+                write({"input": names.popleft(), **result})
+            handle.flush()
+            tick(len(results))
+    return counts
+
+
+__all__ = ["CHUNK_SIZE", "Counts", "Engine", "LocalEngine", "RayEngine", "assess", "assess_chunk",
+           "done_inputs", "make_engine", "run_batch"]

@@ -1,0 +1,162 @@
+"""The batch job: one output line per input, order, resume after a crash, engines, CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from quellenlage.batch import LocalEngine, done_inputs, make_engine, run_batch
+from quellenlage.cli import cli
+from quellenlage.errors import InputError, QuellenlageError
+from quellenlage.settings import load_settings
+
+REPORT = (
+    "Berlin. Bundesgesundheitsminister Jens Spahn hat am Donnerstag neue Regeln angekündigt. "
+    "Nach Angaben des Robert Koch-Instituts wurden 1.234 neue Fälle gemeldet. "
+    "„Wir müssen vorsichtig bleiben“, sagte Spahn in Berlin. Die Länder wollen am Montag beraten."
+)
+RANT = (
+    "Die Wahrheit über die Corona-Diktatur! Die Systemmedien verschweigen die dramatischen Folgen "
+    "der Zwangsmaßnahmen. Jeder weiß es, aber niemand sagt es. Teile die Wahrheit! Bitte teilen, "
+    "bevor es gelöscht wird! Die Regierung lügt uns seit Monaten an."
+)
+
+
+def _record(i: int, text: str) -> str:
+    return json.dumps({"id": f"r{i}", "url": f"https://example.org/a/{i}", "date": "2020-11-13",
+                       "title": f"Meldung {i}", "text": f"{text} (Meldung {i})"}, ensure_ascii=False)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    lines = [_record(1, REPORT), "{not json", _record(2, RANT), _record(3, "zu kurz"),
+             _record(4, REPORT + " " + RANT), _record(5, REPORT)]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.slow
+def test_every_input_gets_one_line(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    counts = run_batch([str(corpus)], out, load_settings(), LocalEngine(1), chunk_size=2)
+    rows = _rows(out)
+    by_input = {row["input"]: row for row in rows}
+    assert len(rows) == len(by_input) == 6
+    assert by_input[f"{corpus}:2"]["status"] == "failed"
+    assert by_input[f"{corpus}:4"] == {**by_input[f"{corpus}:4"], "status": "skipped", "reason": "too-short"}
+    analysed = [r for r in rows if r["status"] == "analysed"]
+    assert (counts.analysed, counts.skipped, counts.failed) == (4, 1, 1) == (len(analysed), 1, 1)
+    # analysed rows come back in input order
+    assert [r["input"] for r in analysed] == [f"{corpus}:{n}" for n in (1, 3, 5, 6)]
+    for row in analysed:
+        assert 0.0 <= row["reliability"]["score"] <= 1.0
+        assert row["article"]["language"] == "de"
+        assert row["reading"]["sentences"] >= 4
+    report, rant = by_input[f"{corpus}:1"], by_input[f"{corpus}:3"]
+    assert "Jens Spahn" in {e["name"] for e in report["reading"]["top_entities"]}
+    kinds = {s["kind"] for s in rant["signals"]}
+    assert "call_to_share" in kinds
+    assert "call_to_share" not in {s["kind"] for s in report["signals"]}
+    # every signal span points into the article it came from
+    for row in analysed:
+        for signal in row["signals"]:
+            for span in signal["spans"]:
+                assert span["article_id"] == row["article"]["id"]
+
+
+@pytest.mark.slow
+def test_resume_after_a_crash_loses_and_repeats_nothing(corpus: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full.jsonl"
+    run_batch([str(corpus)], full, load_settings(), LocalEngine(1))
+    lines = full.read_text(encoding="utf-8").splitlines(keepends=True)
+    # a crash after two complete lines, in the middle of writing the third
+    out = tmp_path / "out.jsonl"
+    out.write_text("".join(lines[:2]) + lines[2][:25], encoding="utf-8")
+    counts = run_batch([str(corpus)], out, load_settings(), LocalEngine(1), resume=True)
+    assert counts.resumed == 2
+    assert sorted(r["input"] for r in _rows(out)) == sorted(r["input"] for r in _rows(full))
+
+
+def test_existing_output_needs_resume(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="--resume"):
+        run_batch([str(corpus)], out, load_settings(), LocalEngine(1))
+
+
+def test_done_inputs_rejects_a_foreign_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.jsonl"
+    path.write_text('{"something": 1}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a quellenlage batch result"):
+        done_inputs(path)
+    assert done_inputs(tmp_path / "missing.jsonl") == set()
+
+
+def _double(chunk: list[int]) -> list[int]:  # top level: picklable for worker processes
+    return [2 * x for x in chunk]
+
+
+@pytest.mark.slow
+def test_local_engine_keeps_order_across_processes() -> None:
+    engine = LocalEngine(2)
+    try:
+        chunks = [[i, i + 1] for i in range(0, 40, 2)]
+        results = list(engine.map(_double, iter(chunks)))  # type: ignore[arg-type]
+    finally:
+        engine.close()
+    assert [x for chunk in results for x in chunk] == [2 * i for i in range(40)]
+
+
+def test_engine_choices_are_checked() -> None:
+    with pytest.raises(InputError, match="at least 1"):
+        LocalEngine(0)
+    with pytest.raises(InputError, match="unknown engine"):
+        make_engine("spark", 2)
+    with pytest.raises(InputError, match="only used with --engine ray"):
+        make_engine("local", 2, "ray://head:10001")
+
+
+def test_ray_engine_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the batch extra were not installed
+    with pytest.raises(QuellenlageError, match=r"quellenlage\[batch\]"):
+        make_engine("ray", 1)
+
+
+@pytest.mark.slow
+def test_cli_prints_a_summary_and_refuses_to_overwrite(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert (summary["analysed"], summary["skipped"], summary["failed"]) == (4, 1, 1)
+    again = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(out)])
+    assert again.exit_code == 1 and "--resume" in again.output
+    resumed = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(out), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.output.strip().splitlines()[-1])["resumed"] == 6
+    assert len(_rows(out)) == 6
+
+
+@pytest.mark.slow
+def test_ray_engine_gives_the_same_results_as_local(corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the Ray engine needs the batch extra")
+    from quellenlage.batch import RayEngine
+
+    local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    run_batch([str(corpus)], local, load_settings(), LocalEngine(1))
+    engine = RayEngine(workers=2)
+    try:
+        assert engine.workers == 2
+        run_batch([str(corpus)], remote, load_settings(), engine, chunk_size=1)
+    finally:
+        engine.close()
+    assert _rows(remote) == _rows(local)
