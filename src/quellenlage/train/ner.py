@@ -1,4 +1,8 @@
-"""Train the shipped German NER model from scratch (spaCy ``tok2vec`` + ``ner``, no pretrained vectors).
+"""Train the shipped German NER model (spaCy ``tok2vec`` + ``ner``) with static floret vectors.
+
+The floret vectors are trained here too, first, by :mod:`quellenlage.train.vectors` on unlabelled
+German news text (``vectors="auto"`` builds them once into a cache directory next to the system's
+temp dir and reuses them); ``vectors=None`` trains without static vectors, as the first model did.
 
 Data (see :mod:`quellenlage.nerdata` for readers, mappings and splits):
 
@@ -32,6 +36,7 @@ from ..nerdata import NerSentence
 log = logging.getLogger(__name__)
 
 LER_EMPTY_SHARE = 0.15  # entity-free LER sentences kept (the corpus is ~90 % citation-heavy prose)
+AUTO_VECTORS = "auto"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,12 @@ class TrainConfig:
     dropout: float = 0.2
     eval_every: int = 400  # optimizer steps between dev evaluations
     resume_from: str | None = None  # continue training a saved model (same data and dev set)
+    # spaCy pipeline dir holding static vectors, "auto" (train them with quellenlage.train.vectors,
+    # cached), or None (hash embeddings only)
+    vectors: str | None = AUTO_VECTORS
+    # copies of each GermEval/SmartData training sentence: the small news gold against ~25k LER and
+    # WikiANN sentences. Chosen on the dev set (see MODEL_CARD.md).
+    news_repeat: int = 1
 
 
 def load_training_data(
@@ -71,10 +82,12 @@ def load_training_data(
 
     germeval, _ = nerdata.split(nerdata.read_file(files["germeval"]), "germeval")
     smart, _ = nerdata.split(nerdata.read_file(files["smartdata"]), "smartdata")
-    for sentence in germeval:
-        (dev if nerdata.is_dev(sentence, "germeval", cfg.seed) else train).append(sentence)
-    for sentence in smart:
-        (dev if nerdata.is_dev(sentence, "smartdata", cfg.seed) else train).append(sentence)
+    for fmt, sentences in (("germeval", germeval), ("smartdata", smart)):
+        for sentence in sentences:
+            if nerdata.is_dev(sentence, fmt, cfg.seed):
+                dev.append(sentence)
+            else:
+                train.extend([sentence] * cfg.news_repeat)
     for name in ("ler-dev", "ler-test"):
         for sentence in nerdata.read_file(files[name]):
             has_entity = any(tag != "O" for tag in sentence.tags)
@@ -87,17 +100,38 @@ def load_training_data(
     return train, dev, hashes
 
 
-def build_nlp(cfg: TrainConfig):  # type: ignore[no-untyped-def]
-    """A blank German pipeline with a shared hash-embedding CNN and a transition-based NER."""
+def resolve_vectors(cfg: TrainConfig) -> str | None:
+    """The vectors pipeline directory to use, training the floret vectors first for ``"auto"``."""
+    if cfg.vectors != AUTO_VECTORS:
+        return cfg.vectors
+    import tempfile
+
+    from .vectors import VectorsConfig, train_vectors
+
+    cache = Path(tempfile.gettempdir()) / f"quellenlage-ner-vectors-seed{cfg.seed}"
+    if not (cache / "vectors.json").is_file():
+        log.info("training floret vectors into %s", cache)
+        train_vectors(VectorsConfig(str(Path(cfg.data_dir).parent), str(cache), seed=cfg.seed))
+    return str(cache / "spacy")
+
+
+def build_nlp(cfg: TrainConfig, vectors: str | None = None):  # type: ignore[no-untyped-def]
+    """A blank German pipeline with a shared hash-embedding CNN and a transition-based NER.
+
+    With ``vectors`` (a spaCy pipeline directory), its static vectors are copied into the vocab and
+    concatenated to the hash embeddings (``pretrained_vectors``).
+    """
     import spacy
 
     nlp = spacy.blank("de")
+    if vectors:
+        nlp.vocab.vectors = spacy.load(vectors).vocab.vectors
     nlp.add_pipe(
         "tok2vec",
         config={
             "model": {
                 "@architectures": "spacy.HashEmbedCNN.v2",
-                "pretrained_vectors": None,
+                "pretrained_vectors": bool(vectors),
                 "width": cfg.width,
                 "depth": cfg.depth,
                 "embed_size": cfg.embed_size,
@@ -163,6 +197,7 @@ def train(cfg: TrainConfig) -> dict[str, object]:
     numpy.random.seed(cfg.seed)
     fix_random_seed(cfg.seed)
     started = time.monotonic()
+    vectors = None if cfg.resume_from else resolve_vectors(cfg)
     train_sents, dev_sents, hashes = load_training_data(cfg)
     log.info("train %d sentences, dev %d", len(train_sents), len(dev_sents))
     if cfg.resume_from:
@@ -170,7 +205,7 @@ def train(cfg: TrainConfig) -> dict[str, object]:
         examples = to_examples(nlp, train_sents)
         optimizer = nlp.resume_training()
     else:
-        nlp = build_nlp(cfg)
+        nlp = build_nlp(cfg, vectors)
         examples = to_examples(nlp, train_sents)
         optimizer = nlp.initialize(lambda: examples, sgd=None)
     rng = random.Random(cfg.seed)
@@ -223,13 +258,24 @@ def train(cfg: TrainConfig) -> dict[str, object]:
         "steps": step,
         "training_minutes": minutes,
         "spacy_version": spacy.__version__,
+        "vectors": _vectors_record(vectors),
         "resumed_from": previous,
     }
     nlp.meta["name"] = "quellenlage_ner"
     nlp.meta["version"] = "0.1.0"
-    nlp.meta["description"] = "German NER (PER/LOC/ORG/MISC) trained from scratch; see MODEL_CARD.md"
+    nlp.meta["description"] = "German NER (PER/LOC/ORG/MISC) with floret vectors trained here; see MODEL_CARD.md"
     nlp.meta["quellenlage_training"] = {k: v for k, v in result.items() if k != "history"}
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     return result
+
+
+def _vectors_record(vectors: str | None) -> dict[str, object] | None:
+    if not vectors:
+        return None
+    import json
+
+    info = Path(vectors).parent / "vectors.json"
+    record = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+    return {"path": vectors, **record}
