@@ -17,11 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
+import numpy as np
 
 from .models import Article
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHashLSH  # type: ignore[import-untyped]
 
 SHINGLE_SIZE = 5
 PERMUTATIONS = 64
@@ -49,22 +52,52 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
 @cache
 def _template() -> tuple[Any, Any]:
     """The seeded permutations and their scheme, drawn once per process (datasketch draws them
-    again for every MinHash)."""
+    again for every MinHash). datasketch is imported here, not at module level: it takes 1-2 s, and
+    the comparison stage (small stories, exact path) never needs it."""
+    from datasketch import MinHash
+
     mh = MinHash(num_perm=PERMUTATIONS, seed=1)
     return mh.permutations, mh.scheme
 
 
-def signature(text: str) -> LeanMinHash:
-    """The MinHash signature of ``text`` (seeded, so it is stable across processes).
+# Multipliers that combine the CRC-32 hashes of SHINGLE_SIZE consecutive words into one 64-bit
+# shingle hash (a polynomial hash, wrapping modulo 2**64; odd constants from splitmix64).
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F],
+    dtype=np.uint64,
+)
 
-    Shingles are hashed with CRC-32 (C speed; datasketch's default SHA-1 took 60 % of the time of
-    clustering FANG-COVID); 32 bits are what MinHash uses of any hash.
+
+def shingle_hashes(text: str, size: int = SHINGLE_SIZE) -> np.ndarray:
+    """The distinct 32-bit hashes of the word ``size``-gram shingles of ``text`` (see :func:`shingles`).
+
+    Each word is hashed once (CRC-32 of its lower-cased UTF-8) and ``size`` consecutive word hashes
+    are combined with numpy, instead of joining and hashing every shingle string (that took most of
+    the time of clustering FANG-COVID). Two texts share a hash exactly when they share a shingle,
+    up to 32-bit collisions (~1e-6 for texts of a few thousand words).
     """
+    tokens = [w.lower().encode() for w in _WORD.findall(text)]
+    if len(tokens) < size:  # a text shorter than one shingle is one shingle (as in shingles())
+        return np.array([zlib.crc32(b" ".join(tokens))] if tokens else [], dtype=np.uint64)
+    words = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
+    n = len(words) - size + 1
+    mixed = np.zeros(n, dtype=np.uint64)
+    for k in range(size):  # uint64 arithmetic wraps silently
+        mixed += words[k : k + n] * _MIX[k % len(_MIX)]
+    folded = (mixed >> np.uint64(32)) ^ (mixed & np.uint64(0xFFFFFFFF))
+    return np.unique(folded)
+
+
+def signature(text: str) -> LeanMinHash:
+    """The MinHash signature of the word-5-gram shingles of ``text`` (seeded, so it is stable
+    across processes and picklable for worker processes)."""
+    from datasketch import LeanMinHash, MinHash
+
     permutations, scheme = _template()
-    mh = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
-    items = shingles(text)
-    if items:
-        mh.update_batch(list(items))
+    mh = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=int, permutations=permutations, scheme=scheme)
+    hashes = shingle_hashes(text)
+    if len(hashes):
+        mh.update_batch(hashes.tolist())
     return LeanMinHash(mh)
 
 
@@ -81,6 +114,8 @@ class DuplicateIndex:
     _signatures: dict[str, LeanMinHash] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=PERMUTATIONS)
 
     def __len__(self) -> int:
@@ -103,11 +138,14 @@ class DuplicateIndex:
                 found.append((key, round(estimate, 3)))
         return sorted(found, key=lambda kv: -kv[1])
 
-    def add(self, key: str, text: str) -> list[tuple[str, float]]:
-        """Index ``text`` under ``key`` (once); return the earlier keys it copies (or that copy it)."""
+    def add(self, key: str, text: str, sig: LeanMinHash | None = None) -> list[tuple[str, float]]:
+        """Index ``text`` under ``key`` (once); return the earlier keys it copies (or that copy it).
+
+        ``sig`` is ``signature(text)`` when the caller computed it already (in a worker process)."""
         if key in self._signatures:
             return self._confirm(self._signatures[key], skip=key)
-        sig = signature(text)
+        if sig is None:
+            sig = signature(text)
         copies = self._confirm(sig)
         self._signatures[key] = sig
         self._lsh.insert(key, sig)
@@ -134,19 +172,22 @@ def _groups(n_keys: Sequence[str], pairs: Iterable[tuple[int, int]]) -> list[set
 def near_duplicates(articles: Sequence[Article], threshold: float = COPY_MIN_JACCARD) -> list[set[str]]:
     """Groups (size ≥ 2) of article ids whose texts are near-copies; singletons are left out.
 
-    For up to :data:`EXACT_BELOW` articles every pair is compared exactly; above that the LSH index
-    proposes candidates (sub-quadratic) and the MinHash estimate confirms them.
+    Two texts are copies when the Jaccard of their word 5-gram shingles reaches ``threshold``. For up
+    to :data:`EXACT_BELOW` articles every pair is compared; above that the LSH index proposes
+    candidates (sub-quadratic) and only those pairs are compared, exactly as well.
     """
     ids = [a.id for a in articles]
+    sets = [shingles(a.text) for a in articles]
+    candidates: Iterable[tuple[int, int]]
     if len(articles) <= EXACT_BELOW:
-        sets = [shingles(a.text) for a in articles]
-        pairs = [
-            (i, j) for i, j in combinations(range(len(sets)), 2) if jaccard(sets[i], sets[j]) >= threshold
+        candidates = combinations(range(len(articles)), 2)
+    else:
+        index = DuplicateIndex(threshold=LSH_THRESHOLD)  # proposes; the exact Jaccard decides
+        position = {a.id: i for i, a in enumerate(articles)}
+        candidates = [
+            (position[key], i)
+            for i, article in enumerate(articles)
+            for key, _ in index.add(article.id, article.text)
         ]
-        return _groups(ids, pairs)
-    index = DuplicateIndex(threshold=threshold)
-    position = {a.id: i for i, a in enumerate(articles)}
-    pairs = []
-    for i, article in enumerate(articles):
-        pairs.extend((position[key], i) for key, _ in index.add(article.id, article.text))
+    pairs = [(i, j) for i, j in candidates if jaccard(sets[i], sets[j]) >= threshold]
     return _groups(ids, pairs)

@@ -2,8 +2,10 @@
 
 Republished or syndicated copies count once. Two articles are copies when
 
-- their texts are near-identical (word 5-gram shingles, MinHash LSH from datasketch for candidates,
-  exact Jaccard to confirm),
+- their texts are near-copies: :func:`quellenlage.dedup.near_duplicates`, the same test that finds
+  syndicated copies across the store (Jaccard of word 5-gram shingles, MinHash LSH candidates in
+  large stories, confirmed exactly), so an agency text republished with a new first sentence, a
+  teaser or a footer counts once, while two reports that share quotes do not,
 - they carry the same agency origin (``dpa``, ``AFP`` …), or
 - one names the other's outlet in its origin line ("Quellen: PublicDomain/naturalnews.com"), or
 - they come from the same outlet (an outlet repeating itself does not corroborate itself).
@@ -13,21 +15,11 @@ Each group of copies is one independent source; its name is the outlet the copie
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
+from .dedup import near_duplicates
 from .models import Article, OriginKind
-
-SHINGLE_SIZE = 5
-MINHASH_PERMUTATIONS = 64
-# Jaccard of word 5-gram shingles above which two texts are copies. Syndicated copies with a changed
-# header/teaser score 0.6-0.95; different reports of one story score below 0.05 (seeds: 0.00).
-# Re-run tests/test_compare.py after changing.
-COPY_MIN_JACCARD = 0.5
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,45 +76,6 @@ def outlet_of(article: Article, label: str) -> str:
     return f"Artikel {label}"
 
 
-def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
-    tokens = [t.lower() for t in _WORD.findall(text)]
-    if len(tokens) < size:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def _near_duplicates(articles: tuple[Article, ...]) -> list[tuple[int, int]]:
-    sets = [shingles(a.text) for a in articles]
-    candidates: Iterable[tuple[int, int]]
-    if len(articles) <= 12:
-        candidates = combinations(range(len(articles)), 2)
-    else:
-        from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # 0.4-1.5 s; large stories only
-
-        lsh = MinHashLSH(threshold=COPY_MIN_JACCARD * 0.8, num_perm=MINHASH_PERMUTATIONS)
-        hashes = []
-        for i, items in enumerate(sets):
-            mh = MinHash(num_perm=MINHASH_PERMUTATIONS)
-            for item in items:
-                mh.update(item.encode("utf-8"))
-            hashes.append(mh)
-            lsh.insert(str(i), mh)
-        found = set()
-        for i, mh in enumerate(hashes):
-            for key in lsh.query(mh):
-                j = int(key)
-                if j != i:
-                    found.add((min(i, j), max(i, j)))
-        candidates = iter(sorted(found))
-    return [(i, j) for i, j in candidates if jaccard(sets[i], sets[j]) >= COPY_MIN_JACCARD]
-
-
 def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b and a.strip().lower() == b.strip().lower())
 
@@ -145,8 +98,13 @@ def analyse_independence(articles: tuple[Article, ...]) -> Independence:
             parent[max(ri, rj)] = min(ri, rj)
         reasons.setdefault(min(ri, rj), reason)
 
-    for i, j in _near_duplicates(articles):
-        union(i, j, "near-duplicate")
+    position: dict[str, int] = {}
+    for i, article in enumerate(articles):
+        position.setdefault(article.id, i)
+    for group in near_duplicates(articles):
+        first, *rest = sorted(position[key] for key in group)
+        for j in rest:
+            union(first, j, "near-duplicate")
     for i, j in combinations(range(n), 2):
         a, b = articles[i], articles[j]
         if (
