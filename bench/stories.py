@@ -37,8 +37,7 @@ from collections import Counter
 from pathlib import Path
 
 from quellenlage.models import Article
-from quellenlage.similarity import profiles
-from quellenlage.stories import BATCH, Clusterer
+from quellenlage.stories import BATCH, Clusterer, profiled
 
 FANG = Path(__file__).resolve().parents[2] / "shared" / "data" / "reliability" / "fang-covid-train.jsonl.gz"
 
@@ -73,33 +72,23 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=7, help="story window in days")
     parser.add_argument("--pairs", type=Path, default=None, help="write random same-story pairs here")
     parser.add_argument("--n-pairs", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="processes that profile (embed) articles")
     args = parser.parse_args()
 
     started = time.perf_counter()
     articles = load(args.data, args.sample, args.seed)
     loaded = time.perf_counter()
     clusterer = Clusterer(window_days=args.window)
-    profile_s = place_s = 0.0
-    for i in range(0, len(articles), BATCH):
-        batch = articles[i : i + BATCH]
-        t0 = time.perf_counter()
-        profs = profiles(
-            [(a.title + "\n" if a.title else "") + a.text for a in batch],
-            ["de"] * len(batch),
-            [a.published for a in batch],
-            light=True,
-        )
+    wait_s = place_s = 0.0
+    t0 = time.perf_counter()
+    for i, (article, item) in enumerate(profiled(articles, args.workers)):
         t1 = time.perf_counter()
-        for article, profile in zip(batch, profs, strict=True):
-            clusterer.add(article, profile)
-        place_s += time.perf_counter() - t1
-        profile_s += t1 - t0
-        if (i // BATCH) % 20 == 0:
-            print(
-                f"{i + len(batch)} articles, {len(clusterer.stories)} stories, "
-                f"{time.perf_counter() - loaded:.0f} s",
-                file=sys.stderr,
-            )
+        wait_s += t1 - t0
+        clusterer.add(article, item.profile, item.signature)
+        t0 = time.perf_counter()
+        place_s += t0 - t1
+        if i % (20 * BATCH) == 0:
+            print(f"{i} articles, {len(clusterer.stories)} stories, {t0 - loaded:.0f} s", file=sys.stderr)
     results = clusterer.results()
     total = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -119,7 +108,10 @@ def main() -> None:
         )
         buckets[key] += count
     n = len(articles)
-    per_article = (profile_s + place_s) / max(n, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+    peak_worker_mb = children.ru_maxrss / 1024
     print(
         json.dumps(
             {
@@ -133,11 +125,14 @@ def main() -> None:
                 "cross_outlet_stories": sum(1 for s in results if s.sources > 1),
                 "seconds_total": round(total, 1),
                 "seconds_load": round(loaded - started, 1),
-                "seconds_profile": round(profile_s, 1),
+                "seconds_waiting_for_profiles": round(wait_s, 1),
                 "seconds_place": round(place_s, 1),
-                "articles_per_s": round(n / max(profile_s + place_s, 1e-9), 1),
+                "cpu_seconds": round(cpu_s, 1),
+                "workers": args.workers,
+                "articles_per_s": round(n / max(wait_s + place_s, 1e-9), 1),
                 "peak_rss_mb": round(peak_mb),
-                "extrapolated_1m_hours_one_core": round(per_article * 1_000_000 / 3600, 1),
+                "peak_rss_worker_mb": round(peak_worker_mb),
+                "cpu_ms_per_article": round(1000 * cpu_s / max(n, 1), 2),
             }
         )
     )

@@ -92,3 +92,22 @@ def test_index_is_incremental_and_idempotent() -> None:
     assert [key for key, _ in index.add("z", "ignored: already indexed")] == ["x"]
     assert len(index) == 3 and "z" in index
     assert [key for key, _ in index.query(_text(6))] == ["y"]
+
+
+def test_shingle_hashes_are_one_per_distinct_shingle_and_shared_exactly_when_shingles_are() -> None:
+    from quellenlage.dedup import shingle_hashes
+
+    original, copy, other = _text(3), _copy_of(_text(3)), _text(4)
+    for text in (original, copy, other, "zu kurz", "Ein Satz mit genau fünf Wörtern"):
+        assert len(shingle_hashes(text)) == len(shingles(text))
+    shared = len(set(shingle_hashes(original).tolist()) & set(shingle_hashes(copy).tolist()))
+    assert shared == len(shingles(original) & shingles(copy))
+    assert len(shingle_hashes("")) == 0
+    assert shingle_hashes("A b C d E").tolist() == shingle_hashes("a B c D e").tolist()
+
+
+def test_signature_with_a_precomputed_signature_is_the_same_as_from_text() -> None:
+    index, again = DuplicateIndex(), DuplicateIndex()
+    index.add("x", _text(5))
+    again.add("x", "", signature(_text(5)))
+    assert index.query(_copy_of(_text(5))) == again.query(_copy_of(_text(5)))
