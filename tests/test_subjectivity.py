@@ -1,4 +1,4 @@
-"""Sentence subjectivity: ordered scores, a cached model, and the eval command."""
+"""Sentence subjectivity: cue counts, the numpy SVM, a cached model, and the eval command."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ import pytest
 from click.testing import CliRunner
 
 from quellenlage.cli import cli
-from quellenlage.errors import InputError
-from quellenlage.subjectivity import SubjectivityModel, cue_features, read_tsv, subjectivity_score
-
-pytestmark = pytest.mark.slow  # loads the e5 encoder
+from quellenlage.errors import InputError, ModelError
+from quellenlage.subjectivity import (
+    SHAPE_NAMES,
+    SubjectivityModel,
+    cue_features,
+    cue_lexicon,
+    cue_names,
+    read_tsv,
+    subjectivity_score,
+)
+from quellenlage.train import subjectivity as training
 
 PAIRS = [
     (
@@ -27,34 +34,128 @@ PAIRS = [
         "Ich finde, man sollte endlich aufhören, die Menschen zu bevormunden.",
         "Der Zug nach Hamburg fährt ab Montag stündlich.",
     ),
+    (
+        "Das ist doch wohl ein schlechter Witz, den uns die Regierung da zumutet.",
+        "Der Gemeinderat stimmte mit 14 zu 9 Stimmen für den Neubau der Schule.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("subjective", "objective"), PAIRS)
-def test_subjective_sentence_scores_above_objective_one(subjective, objective):
-    high, low = subjectivity_score([subjective, objective])
-    assert high > low
+def _count(sentence: str, group: str) -> float:
+    return float(cue_features([sentence])[0, cue_names().index(group)])
 
 
-def test_scores_are_probabilities_one_per_sentence():
-    scores = subjectivity_score([s for pair in PAIRS for s in pair])
-    assert scores.shape == (6,)
-    assert ((scores >= 0) & (scores <= 1)).all()
+@pytest.mark.parametrize(
+    ("sentence", "group", "expected"),
+    [
+        ("Das war doch wohl klar.", "particle", 2),
+        ("Ich glaube, wir wissen es.", "first_person", 2),
+        ("Das ist leider offenbar so.", "stance", 2),
+        ("Die Entscheidung ist völlig absurd.", "intensifier", 1),
+        ("Die Entscheidung ist völlig absurd.", "evaluative", 1),
+        ("Der Minister sagte, er habe keine Kenntnis.", "reported", 2),
+        ("Laut Polizei hieß es zunächst, niemand sei verletzt.", "reported", 3),
+        ("Man müsste das ändern.", "modal", 1),
+        ("Die sogenannten Experten schweigen.", "stance", 1),
+        # Must NOT fire: cue words are whole words, not parts of other words.
+        ("In Japan endet die Saison im Januar.", "particle", 0),
+        ("Das Gutachten liegt dem Gericht vor.", "evaluative", 0),
+        ("Die Ichthyologin untersucht Fische.", "first_person", 0),
+        ("Die Wahlbeteiligung lag bei 61 Prozent.", "evaluative", 0),
+        ("Der Bus fährt um acht Uhr ab.", "reported", 0),
+    ],
+)
+def test_cue_groups_count_whole_words(sentence, group, expected):
+    assert _count(sentence, group) == expected
 
 
-def test_no_sentences_give_no_scores():
-    assert subjectivity_score([]).shape == (0,)
+def test_cue_phrases_match_across_spaces():
+    assert _count("Die Lage ist immer noch angespannt.", "intensifier") == 1
+    assert _count("Die Lage ist noch immer angespannt.", "intensifier") == 0
 
 
-def test_model_is_loaded_once():
-    assert SubjectivityModel.load() is SubjectivityModel.load()
+@pytest.mark.parametrize(
+    ("sentence", "name", "expected"),
+    [
+        ("Wirklich?!", "question_marks", 1),
+        ("Wirklich?!", "exclamation_marks", 1),
+        ("Wer hat das entschieden?", "ends_with_question", 1),
+        ("Hat er? Nein, er hat nicht.", "ends_with_question", 0),
+        ("Das ist eine LÜGE und ein SKANDAL.", "caps_words", 2),
+        ("Die NATO und die EU tagen.", "caps_words", 1),  # short acronyms (EU) are not counted
+        ("Er nannte es „absurd“.", "quotation_marks", 2),
+        ("Der Zug fährt.", "question_marks", 0),
+    ],
+)
+def test_shape_counts(sentence, name, expected):
+    assert _count(sentence, name) == expected
 
 
-def test_cue_features_count_marks_per_sentence():
-    cues = cue_features(["Wirklich?!", "Der Zug fährt."])
-    assert cues.shape == (2, 5)
-    assert cues[0, 1] == 1 and cues[0, 2] == 1
-    assert cues[1, :4].sum() == 0
+def test_cue_features_have_one_column_per_name_and_one_row_per_sentence():
+    cues = cue_features(["Wirklich?!", "Der Zug fährt.", ""])
+    assert cues.shape == (3, len(cue_names()))
+    assert cue_names()[-len(SHAPE_NAMES) :] == SHAPE_NAMES
+    assert cue_features([]).shape == (0, len(cue_names()))
+
+
+def test_malformed_cue_lexicon_line_is_reported_with_its_number(tmp_path):
+    path = tmp_path / "cues.tsv"
+    path.write_text("# comment\nparticle\tja\nevaluative-without-tab\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"cues.tsv:3"):
+        cue_lexicon(path)
+
+
+def _toy_training_set(n: int = 60, dim: int = 8) -> tuple[np.ndarray, list[str], np.ndarray]:
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % 2
+    vectors = rng.normal(size=(n, dim)) + labels[:, None] * 1.5
+    sentences = [
+        "Das ist doch wirklich ein Skandal!" if y else "Der Rat tagte am Montag." for y in labels
+    ]
+    return vectors.astype(np.float32), sentences, labels
+
+
+def test_numpy_decision_matches_scikit_learn():
+    vectors, sentences, labels = _toy_training_set()
+    model = training.fit(vectors, sentences, labels)
+    x = np.hstack([model.embedding_scaler(vectors), model.cue_scaler(cue_features(sentences))])
+    reference = training._svm(x, labels).decision_function(x)
+    np.testing.assert_allclose(model.decision(x), reference, atol=1e-4)
+
+
+def test_calibrated_probabilities_separate_the_toy_classes():
+    vectors, sentences, labels = _toy_training_set()
+    model = training.fit(vectors, sentences, labels)
+    scores = model.predict_proba(sentences, vectors)
+    assert model.platt_slope > 0
+    assert scores[labels == 1].mean() > 0.7 > 0.3 > scores[labels == 0].mean()
+
+
+def test_saved_model_loads_back_with_the_same_scores(tmp_path):
+    vectors, sentences, labels = _toy_training_set()
+    model = training.fit(vectors, sentences, labels)
+    model.save(tmp_path, {"note": "toy"})
+    loaded = SubjectivityModel.load(tmp_path)
+    np.testing.assert_allclose(
+        loaded.predict_proba(sentences, vectors), model.predict_proba(sentences, vectors), atol=1e-5
+    )
+    assert json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))["note"] == "toy"
+
+
+def test_model_with_other_cue_columns_is_refused(tmp_path):
+    vectors, sentences, labels = _toy_training_set()
+    model = training.fit(vectors, sentences, labels)
+    model.save(tmp_path, {})
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    meta["cues"] = meta["cues"][:-1]
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="retrain"):
+        SubjectivityModel.load(tmp_path)
+
+
+def test_missing_model_says_how_to_retrain(tmp_path):
+    with pytest.raises(ModelError, match=r"python -m quellenlage\.train\.subjectivity"):
+        SubjectivityModel.load(tmp_path)
 
 
 def test_read_tsv_rejects_unknown_labels(tmp_path):
@@ -64,8 +165,40 @@ def test_read_tsv_rejects_unknown_labels(tmp_path):
         read_tsv(path)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("subjective", "objective"), PAIRS)
+def test_subjective_sentence_scores_above_objective_one(subjective, objective):
+    high, low = subjectivity_score([subjective, objective])
+    assert high > low
+
+
+@pytest.mark.slow
+def test_shipped_model_labels_clear_cases_at_its_threshold():
+    model = SubjectivityModel.load()
+    scores = model.predict_proba([s for pair in PAIRS for s in pair])
+    assert (scores[0::2] >= model.threshold).all(), scores
+    assert (scores[1::2] < model.threshold).all(), scores
+
+
+@pytest.mark.slow
+def test_scores_are_probabilities_one_per_sentence():
+    scores = subjectivity_score([s for pair in PAIRS for s in pair])
+    assert scores.shape == (len(PAIRS) * 2,)
+    assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_no_sentences_give_no_scores():
+    assert subjectivity_score([]).shape == (0,)
+
+
+@pytest.mark.slow
+def test_model_is_loaded_once():
+    assert SubjectivityModel.load() is SubjectivityModel.load()
+
+
+@pytest.mark.slow
 def test_eval_subjectivity_prints_one_json_line(tmp_path):
-    rows = [f"{i}\t{s}\t{lab}" for i, (pair) in enumerate(PAIRS) for s, lab in zip(pair, ("SUBJ", "OBJ"))]
+    rows = [f"{i}{j}\t{s}\t{lab}" for i, pair in enumerate(PAIRS) for j, (s, lab) in enumerate(zip(pair, ("SUBJ", "OBJ")))]
     path = tmp_path / "tiny.tsv"
     path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", "subjectivity", "--data", str(path)])
@@ -74,5 +207,5 @@ def test_eval_subjectivity_prints_one_json_line(tmp_path):
     assert len(lines) == 1
     metrics = json.loads(lines[0])
     assert {"macro_f1", "subj_f1", "accuracy", "n", "sentences_per_s"} <= set(metrics)
-    assert metrics["n"] == 6
+    assert metrics["n"] == len(PAIRS) * 2
     assert np.isclose(metrics["macro_f1"], 1.0)

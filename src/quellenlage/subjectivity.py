@@ -1,13 +1,16 @@
 """Sentence subjectivity: P(SUBJ) for German sentences.
 
-The model is a logistic regression over the multilingual-e5-small sentence embedding
-(:mod:`quellenlage.embed`, encoder ``"e5"``) plus five standardised cue counts (subjective cue
-words, question marks, exclamation marks, quotation marks, sentence length). It was trained on the
-CheckThat! 2025 German subjectivity training split; see ``models/subjectivity/MODEL_CARD.md`` for
-the figures, the selection procedure and the non-commercial data licence.
+The model is a support-vector machine with an RBF kernel over two blocks of standardised columns:
+the multilingual-e5-small sentence embedding (:mod:`quellenlage.embed`, encoder ``"e5"``) and cue
+counts (:func:`cue_features`: groups of the German cue lexicon ``models/subjectivity/cues_de.tsv``
+such as modal particles, stance adverbs, evaluative words and reported-speech verbs, plus
+punctuation and shape counts). Its decision value is turned into a probability by a logistic
+(Platt) calibration fitted on cross-validated decisions. It was trained on the CheckThat! 2025
+German subjectivity training split; see ``models/subjectivity/MODEL_CARD.md`` for the figures, the
+selection procedure and the non-commercial data licence.
 
 The weights are plain numpy arrays in ``weights.npz`` plus ``meta.json`` (no pickle), so loading
-runs no code from the file.
+runs no code from the file, and prediction needs numpy only (no scikit-learn).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,49 +29,118 @@ from .embed import embed
 from .errors import InputError, ModelError
 
 MODEL_DIR = Path(__file__).parent / "models" / "subjectivity"
+CUE_LEXICON = MODEL_DIR / "cues_de.tsv"
 ENCODER = "e5"
 
-# Words that often mark an evaluative, argumentative or emotional sentence in German news.
-_CUES = re.compile(
-    r"[!?]|\b(ich|wir|uns|man|sollte|müssen|muss|leider|natürlich|offenbar|angeblich|wohl|doch|eben|"
-    r"gar|sogar|bloß|nur|endlich|eigentlich|wirklich|absolut|völlig|total|unglaublich|skandal\w*|"
-    r"lüge\w*|propaganda|irrsinn\w*|wahn\w*)\b",
-    re.IGNORECASE,
+# Counts that need no lexicon, appended after the lexicon groups (see :func:`cue_features`).
+SHAPE_NAMES = (
+    "question_marks",
+    "exclamation_marks",
+    "quotation_marks",
+    "length",
+    "digits",
+    "ends_with_question",
+    "caps_words",
+    "colons",
+    "parentheses",
 )
-CUE_NAMES = ("cue_words", "question_marks", "exclamation_marks", "quotation_marks", "length")
+_QUOTES = ('"', "„", "“", "”")
+_DIGIT = re.compile(r"\d")
+_PUNCTUATION = ".,;:!?()[]'\"„“”‚‘’»«-"
+
+
+@cache
+def cue_lexicon(path: Path = CUE_LEXICON) -> dict[str, re.Pattern[str]]:
+    """The cue groups of ``path`` (``group<TAB>pattern``), each as one case-insensitive regex.
+
+    A pattern is a word or a phrase; a trailing ``*`` matches any word ending. Matches are whole
+    words, so ``ja`` does not fire inside ``Japan``.
+    """
+    groups: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"cannot read the subjectivity cue lexicon {path}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        group, sep, pattern = line.partition("\t")
+        if not sep or not pattern.strip():
+            raise ModelError(f"{path}:{number}: expected 'group<TAB>pattern', got {line!r}")
+        word = pattern.strip()
+        regex = re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
+        groups.setdefault(group.strip(), []).append(regex.replace(r"\ ", r"\s+"))
+    return {
+        group: re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
+        for group, patterns in groups.items()
+    }
+
+
+def cue_names() -> tuple[str, ...]:
+    """Column names of :func:`cue_features`: the lexicon groups, then :data:`SHAPE_NAMES`."""
+    return (*cue_lexicon(), *SHAPE_NAMES)
+
+
+def _shape_counts(sentence: str) -> list[float]:
+    words = sentence.split()
+    bare = [w.strip(_PUNCTUATION) for w in words]
+    return [
+        sentence.count("?"),
+        sentence.count("!"),
+        sum(sentence.count(q) for q in _QUOTES),
+        len(words) / 30,
+        len(_DIGIT.findall(sentence)) / 5,
+        float(sentence.rstrip().endswith("?")),
+        sum(1 for w in bare if len(w) > 3 and w.isalpha() and w.isupper()),
+        sentence.count(":"),
+        sentence.count("("),
+    ]
 
 
 def cue_features(sentences: Sequence[str]) -> np.ndarray:
-    """Raw cue counts per sentence, shape ``(n, 5)``, in the order of :data:`CUE_NAMES`."""
+    """Raw cue counts per sentence, shape ``(n, len(cue_names()))``, in the order of :func:`cue_names`."""
+    lexicon = cue_lexicon()
     rows = [
-        [
-            len(_CUES.findall(s)),
-            s.count("?"),
-            s.count("!"),
-            s.count('"') + s.count("„") + s.count("“"),
-            len(s.split()) / 30,
-        ]
-        for s in sentences
+        [len(regex.findall(s)) for regex in lexicon.values()] + _shape_counts(s) for s in sentences
     ]
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(CUE_NAMES))
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(cue_names()))
+
+
+@dataclass(frozen=True)
+class Standardiser:
+    """Column means and scales learned on the training split."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> Standardiser:
+        return cls(mean=x.mean(axis=0), scale=x.std(axis=0) + 1e-9)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) / self.scale
 
 
 def design_matrix(
-    embeddings: np.ndarray, cues: np.ndarray, mean: np.ndarray, scale: np.ndarray, cue_weight: float
+    embeddings: np.ndarray, cues: np.ndarray, embedding_scaler: Standardiser, cue_scaler: Standardiser
 ) -> np.ndarray:
-    """Embedding columns followed by standardised, down-weighted cue columns."""
-    return np.hstack([embeddings, (cues - mean) / scale * cue_weight])
+    """Standardised embedding columns followed by standardised cue columns."""
+    return np.hstack([embedding_scaler(embeddings), cue_scaler(cues)])
 
 
 @dataclass(frozen=True)
 class SubjectivityModel:
-    """A fitted linear model over :func:`design_matrix` columns."""
+    """A fitted RBF support-vector machine with Platt calibration over :func:`design_matrix` columns."""
 
-    coef: np.ndarray  # (384 + 5,)
+    support_vectors: np.ndarray  # (n_support, 384 + n_cues)
+    dual_coef: np.ndarray  # (n_support,): alpha_i * y_i
     intercept: float
-    cue_mean: np.ndarray
-    cue_scale: np.ndarray
-    cue_weight: float
+    gamma: float
+    platt_slope: float  # P(SUBJ) = sigmoid(platt_slope * decision + platt_offset)
+    platt_offset: float
+    embedding_scaler: Standardiser
+    cue_scaler: Standardiser
+    cues: tuple[str, ...]
     threshold: float = 0.5
 
     @classmethod
@@ -78,12 +150,16 @@ class SubjectivityModel:
         try:
             meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
             with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
-                return cls(
-                    coef=arrays["coef"],
+                model = cls(
+                    support_vectors=arrays["support_vectors"].astype(np.float32),
+                    dual_coef=arrays["dual_coef"].astype(np.float64),
                     intercept=float(meta["intercept"]),
-                    cue_mean=arrays["cue_mean"],
-                    cue_scale=arrays["cue_scale"],
-                    cue_weight=float(meta["cue_weight"]),
+                    gamma=float(meta["gamma"]),
+                    platt_slope=float(meta["platt_slope"]),
+                    platt_offset=float(meta["platt_offset"]),
+                    embedding_scaler=Standardiser(arrays["embedding_mean"], arrays["embedding_scale"]),
+                    cue_scaler=Standardiser(arrays["cue_mean"], arrays["cue_scale"]),
+                    cues=tuple(meta["cues"]),
                     threshold=float(meta["threshold"]),
                 )
         except (OSError, KeyError, ValueError) as exc:
@@ -91,34 +167,60 @@ class SubjectivityModel:
                 f"the subjectivity model in {directory} is missing or unreadable ({exc}); "
                 "retrain it with `python -m quellenlage.train.subjectivity`"
             ) from exc
+        if model.cues != cue_names():
+            raise ModelError(
+                f"the subjectivity model in {directory} was trained with other cue columns than "
+                f"{CUE_LEXICON.name} now defines; retrain it with `python -m quellenlage.train.subjectivity`"
+            )
+        return model
 
     def save(self, directory: Path, info: dict[str, object]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez(
+        np.savez_compressed(
             directory / "weights.npz",
-            coef=self.coef.astype(np.float32),
-            cue_mean=self.cue_mean,
-            cue_scale=self.cue_scale,
+            support_vectors=self.support_vectors.astype(np.float32),
+            dual_coef=self.dual_coef.astype(np.float32),
+            embedding_mean=self.embedding_scaler.mean.astype(np.float32),
+            embedding_scale=self.embedding_scaler.scale.astype(np.float32),
+            cue_mean=self.cue_scaler.mean,
+            cue_scale=self.cue_scaler.scale,
         )
         meta = {
             "encoder": ENCODER,
             "intercept": self.intercept,
-            "cue_weight": self.cue_weight,
+            "gamma": self.gamma,
+            "platt_slope": self.platt_slope,
+            "platt_offset": self.platt_offset,
             "threshold": self.threshold,
-            "cues": list(CUE_NAMES),
+            "cues": list(self.cues),
             **info,
         }
         (directory / "meta.json").write_text(
             json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
+    def decision(self, x: np.ndarray) -> np.ndarray:
+        """SVM decision values for rows of a design matrix (positive = SUBJ side)."""
+        sv = self.support_vectors.astype(np.float64)
+        squared = (x**2).sum(axis=1)[:, None] + (sv**2).sum(axis=1)[None, :] - 2.0 * x @ sv.T
+        kernel = np.exp(-self.gamma * np.maximum(squared, 0.0))
+        return kernel @ self.dual_coef + self.intercept
+
+    def calibrate(self, decision: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt_slope * decision + self.platt_offset)))
+
     def predict_proba(self, sentences: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """P(SUBJ) per sentence; pass ``embeddings`` to reuse vectors already computed."""
+        """P(SUBJ) per sentence; pass ``embeddings`` (encoder ``"e5"``) to reuse vectors already computed."""
         if len(sentences) == 0:
             return np.zeros(0)
         vectors = embed(sentences, ENCODER) if embeddings is None else embeddings
-        x = design_matrix(vectors, cue_features(sentences), self.cue_mean, self.cue_scale, self.cue_weight)
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        x = design_matrix(
+            np.asarray(vectors, dtype=np.float64),
+            cue_features(sentences),
+            self.embedding_scaler,
+            self.cue_scaler,
+        )
+        return self.calibrate(self.decision(x))
 
 
 def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:
