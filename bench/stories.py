@@ -128,6 +128,7 @@ def main() -> None:
                 "seconds_waiting_for_profiles": round(wait_s, 1),
                 "seconds_place": round(place_s, 1),
                 "cpu_seconds": round(cpu_s, 1),
+                "cpu_seconds_main": round(usage.ru_utime + usage.ru_stime, 1),
                 "workers": args.workers,
                 "articles_per_s": round(n / max(wait_s + place_s, 1e-9), 1),
                 "peak_rss_mb": round(peak_mb),
