@@ -109,9 +109,7 @@ def _toy_training_set(n: int = 60, dim: int = 8) -> tuple[np.ndarray, list[str],
     rng = np.random.default_rng(0)
     labels = np.arange(n) % 2
     vectors = rng.normal(size=(n, dim)) + labels[:, None] * 1.5
-    sentences = [
-        "Das ist doch wirklich ein Skandal!" if y else "Der Rat tagte am Montag." for y in labels
-    ]
+    sentences = ["Das ist doch wirklich ein Skandal!" if y else "Der Rat tagte am Montag." for y in labels]
     return vectors.astype(np.float32), sentences, labels
 
 
@@ -128,7 +126,8 @@ def test_calibrated_probabilities_separate_the_toy_classes():
     model = training.fit(vectors, sentences, labels)
     scores = model.predict_proba(sentences, vectors)
     assert model.platt_slope > 0
-    assert scores[labels == 1].mean() > 0.7 > 0.3 > scores[labels == 0].mean()
+    assert scores[labels == 1].mean() > 0.7
+    assert scores[labels == 0].mean() < 0.3
 
 
 def test_saved_model_loads_back_with_the_same_scores(tmp_path):
@@ -198,7 +197,11 @@ def test_model_is_loaded_once():
 
 @pytest.mark.slow
 def test_eval_subjectivity_prints_one_json_line(tmp_path):
-    rows = [f"{i}{j}\t{s}\t{lab}" for i, pair in enumerate(PAIRS) for j, (s, lab) in enumerate(zip(pair, ("SUBJ", "OBJ")))]
+    rows = [
+        f"{i}{j}\t{s}\t{lab}"
+        for i, pair in enumerate(PAIRS)
+        for j, (s, lab) in enumerate(zip(pair, ("SUBJ", "OBJ")))
+    ]
     path = tmp_path / "tiny.tsv"
     path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", "subjectivity", "--data", str(path)])

@@ -100,9 +100,7 @@ def _shape_counts(sentence: str) -> list[float]:
 def cue_features(sentences: Sequence[str]) -> np.ndarray:
     """Raw cue counts per sentence, shape ``(n, len(cue_names()))``, in the order of :func:`cue_names`."""
     lexicon = cue_lexicon()
-    rows = [
-        [len(regex.findall(s)) for regex in lexicon.values()] + _shape_counts(s) for s in sentences
-    ]
+    rows = [[len(regex.findall(s)) for regex in lexicon.values()] + _shape_counts(s) for s in sentences]
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(cue_names()))
 
 
