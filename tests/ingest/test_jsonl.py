@@ -11,6 +11,7 @@ import pytest
 from conftest import german_text, html_page
 
 from quellenlage.ingest import iter_ingest
+from quellenlage.ingest.jsonl import language_code
 from quellenlage.models import DateSource, OutcomeStatus
 
 STORED, SKIPPED, FAILED = OutcomeStatus.STORED, OutcomeStatus.SKIPPED, OutcomeStatus.FAILED
@@ -170,3 +171,34 @@ def test_gzip_decompressing_over_the_cap_is_refused(tmp_path, settings):
     path.write_bytes(gzip.compress(b"Text " * 100_000))
     (item,) = iter_ingest([str(path)], settings.replace(max_input_bytes=10_000))
     assert (item.outcome.status, item.outcome.reason) == (FAILED, "too-large")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("de", "de"), ("DE", "de"), ("de-DE", "de"), ("de_AT", "de"), (" en ", "en"), ("en-GB", "en")],
+)
+def test_language_code_from_a_record(raw, expected):
+    assert language_code(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "deutsch", "deu", "d", "1a", "ду", 7, ["de"]])
+def test_language_code_ignores_what_is_not_an_iso_639_1_code(raw):
+    assert language_code(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("en", german_text(), "en"),  # the record's word wins, even against the text
+        ("de-CH", german_text(), "de"),
+        (None, german_text(), "de"),  # no field: identified from the text
+        ("deutsch", german_text(), "de"),  # not a code: identified from the text
+        (None, "The city council approved the budget for next year on Tuesday evening. " * 4, "en"),
+        ("fr", "The city council approved the budget for next year on Tuesday evening. " * 4, "fr"),
+    ],
+)
+def test_jsonl_language_field_replaces_identification(tmp_path, settings, language, text, expected):
+    path = tmp_path / "bulk.jsonl"
+    path.write_bytes(jsonl([record(1, text=text, language=language)]))
+    (item,) = iter_ingest([str(path)], settings)
+    assert item.article.language == expected

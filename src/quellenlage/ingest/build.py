@@ -22,12 +22,14 @@ def make_article(
     site_name: str | None = None,
     source_label: str | None = None,
     read_header: bool = False,
+    language: str | None = None,
 ) -> Article:
     """Normalise ``raw_text`` and fill every field that can be derived from it.
 
     ``published`` comes from metadata (HTML, feed, JSONL); ``read_header`` looks for a date header
     line in plain-text files instead. The outlet is the URL's registrable domain, else the site
-    name from metadata, else a name the text signs its sections with.
+    name from metadata, else a name the text signs its sections with. ``language`` is a code the
+    input declared (a JSONL record's field); without one the language is identified from the text.
     """
     text = normalize_text(raw_text)
     identifier = article_id(url=url, text=text)
@@ -53,7 +55,7 @@ def make_article(
         author=_clean(author),
         published=published,
         published_source=published_source,
-        language=detect_language(text),
+        language=language or detect_language(text),
         paragraphs=paragraphs(text),
         origins=find_origins(text, identifier),
         source_label=source_label,

@@ -1,7 +1,9 @@
 """Streaming JSONL bulk files (plain or gzip): one article a line, never the whole file in memory.
 
 Record fields, as in ``shared/data/reliability/fang-covid-train.jsonl.gz``:
-``id, url, date, source, label, title, text`` — only ``text`` is required.
+``id, url, date, source, label, title, text`` — only ``text`` is required. A ``language`` field
+(an ISO 639-1 code such as ``"de"`` or a tag such as ``"de-DE"``) is taken as the article's
+language instead of identifying it; a value that is no such code is ignored.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Record:
     source: str | None
     label: str | None
     title: str | None
+    language: str | None = None  # from the record's "language" field, already a valid code
 
 
 def iter_lines(stream: LineSource, max_line_bytes: int) -> Iterator[Line | Broken]:
@@ -99,6 +102,7 @@ def parse_record(data: bytes) -> Record:
         source=_string(value, "source"),
         label=_string(value, "label"),
         title=_string(value, "title"),
+        language=language_code(value.get("language")),
     )
 
 
@@ -107,6 +111,14 @@ def _string(value: dict[str, object], key: str) -> str | None:
     if item is None or item == "":
         return None
     return str(item)
+
+
+def language_code(raw: object) -> str | None:
+    """``"de"``, ``"DE"``, ``"de-DE"``, ``"de_AT"`` → ``"de"``; None for anything else."""
+    if not isinstance(raw, str):
+        return None
+    code = raw.strip().replace("_", "-").split("-", 1)[0].lower()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 def _date(raw: object) -> dt.date | None:

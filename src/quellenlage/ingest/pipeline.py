@@ -31,11 +31,12 @@ from ..models import Article, DateSource, Outcome, OutcomeStatus, SkipReason
 from ..settings import Settings
 from . import detect
 from .build import make_article
+from .bulk import convert_lines
 from .feeds import Entry, parse_feed
 from .fetch import Fetcher, FetchResult
 from .html import extract_page
 from .items import IngestItem, failed, fetch_failure, skipped
-from .jsonl import BadRecord, Broken, LineSource, PrefixedStream, iter_lines, parse_record
+from .jsonl import BadRecord, Broken, LineSource, PrefixedStream, iter_lines
 from .text import declared_charset, decode
 
 
@@ -294,8 +295,9 @@ class _Run:
     # -- bulk and feeds ----------------------------------------------------------------------
 
     def _jsonl(self, stream: LineSource, name: str) -> Iterator[IngestItem]:
+        """Every line of a JSONL stream; large streams are converted in a worker process (bulk)."""
         count = 0
-        for line in iter_lines(stream, self.settings.max_input_bytes):
+        for line, converted in convert_lines(iter_lines(stream, self.settings.max_input_bytes)):
             count += 1
             where = f"{name}:{line.number}"
             if isinstance(line, Broken):
@@ -311,32 +313,20 @@ class _Run:
                     "line-too-long",
                     f"line {where} is longer than max_input_bytes={self.settings.max_input_bytes:,}; it was skipped",
                 )
-                continue
-            try:
-                record = parse_record(line.data)
-            except BadRecord as exc:
+            elif isinstance(converted, BadRecord):
                 yield failed(
                     where,
                     "bad-line",
-                    f"{where}: {exc}; fix or remove this line (the other lines are read)",
+                    f"{where}: {converted}; fix or remove this line (the other lines are read)",
                     line.data,
                     detect.JSONL,
                 )
-                continue
-            if not record.text.strip():
+            elif converted is None:
                 yield skipped(
                     where, SkipReason.EMPTY, f"{where} has an empty 'text'", line.data, detect.JSONL
                 )
-                continue
-            article = make_article(
-                record.text,
-                url=record.url,
-                title=record.title,
-                published=record.published,
-                site_name=record.source,
-                source_label=record.label,
-            )
-            yield self._ready(article, where, line.data, detect.JSONL)
+            else:
+                yield self._ready(converted, where, line.data, detect.JSONL)
         if count == 0:
             yield skipped(name, SkipReason.EMPTY, f"{name} has no JSONL lines")
 
