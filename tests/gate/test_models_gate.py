@@ -6,7 +6,8 @@ Slices are never trained on in the measured setting. To re-measure::
     quellenlage eval reliability --data ../shared/data/reliability/fang-covid-train.jsonl.gz --sample 1500
 
 The subjectivity gate scores the shipped model on the first 200 dev sentences (the model is trained
-on the train split only). The reliability gate runs leave-one-publisher-out on a stratified sample
+on the train split only; its model family was selected on dev, as the issue prescribes, so this
+slice guards against regressions rather than measuring generalisation). The reliability gate runs leave-one-publisher-out on a stratified sample
 of 1,500 articles, so each fold's model never saw the publisher it scores.
 
 Floors live in ``tests/gate/floors_models.json``; pin them slightly below the measured value, and
