@@ -284,6 +284,12 @@ class Clusterer:
         self._open = _OpenIndex()
         self._latest: dt.date | None = None
 
+    @property
+    def open_count(self) -> int:
+        """How many stories are open (within the window of the newest article): placing costs grow
+        with this number."""
+        return len(self._open.ids)
+
     def add_many(self, articles: Iterable[Article], workers: int = 1) -> list[Assignment]:
         """Add articles in the given order, profiling them in batches (in ``workers`` processes)."""
         return [self.add(article, p.profile, p.signature) for article, p in profiled(articles, workers)]
