@@ -297,3 +297,56 @@ def test_staleness_needs_a_gap_and_wording_that_presents_events_as_new():
     assert find_staleness([fresh.article], extract_claims(fresh), []) == ()
     recent = Article("a", a.article.text, published=dt.date(2026, 1, 10))
     assert find_staleness([recent], [c for c in claims if c.article_id == "a"], []) == ()
+
+
+# -- near-copies (dedup.near_duplicates) in the comparison stage ------------------------------------
+
+FLOOD_LINES = (
+    "Die Stadt Passau hat am Montag wegen des Hochwassers der Donau den Katastrophenfall ausgerufen.\n"
+    "Oberbürgermeister Jürgen Dupper sagte, rund zweitausend Helfer von Feuerwehr und Hilfswerk seien "
+    "im Einsatz.\n"
+    "Der Pegel der Donau erreichte am Abend fast zehn Meter und lag damit knapp unter dem Rekordwert.\n"
+    "Teile der Altstadt wurden evakuiert, mehrere hundert Bewohner kamen in Notunterkünften unter.\n"
+    "Die Bahn stellte den Verkehr zwischen Passau und Plattling am Montagabend vorübergehend ein.\n"
+)
+DUPPER = {"Jürgen Dupper": (PER, ("Dupper",)), "Passau": (LOC, ())}
+
+
+def test_republished_agency_text_with_new_lead_and_teaser_does_not_corroborate_itself():
+    original = hand_reading("a", FLOOD_LINES, entities=DUPPER, outlet="agentur.de")
+    republished = hand_reading(
+        "b",
+        "Jetzt lesen: Alle Entwicklungen an der Donau im Überblick\n"
+        "Wegen der steigenden Donau gilt in Passau seit Montag der Katastrophenfall.\n"
+        + FLOOD_LINES.split("\n", 1)[1],
+        entities=DUPPER,
+        outlet="portal.de",
+    )
+    groups, _, claims = _compare(original, republished)
+    pegel = next(g for g in groups if any("Pegel" in claims[c].text for c in g.claims))
+    assert set(pegel.articles) == {"a", "b"}
+    assert pegel.sources == 1 and pegel.status == "single_source"
+
+
+def test_own_reports_sharing_a_quote_still_corroborate_it():
+    quote = "„Wir tun alles, um die Menschen in Sicherheit zu bringen“, sagte Jürgen Dupper am Montag.\n"
+    a = hand_reading(
+        "a",
+        "In Passau kämpfen Helfer seit Montag gegen das Wasser der Donau.\n"
+        + quote
+        + "Eine Ladenbesitzerin berichtet, das Wasser sei in der Nacht binnen Stunden gestiegen.\n",
+        entities=DUPPER,
+        outlet="zeitung.de",
+    )
+    b = hand_reading(
+        "b",
+        "Die Stadt hat Notunterkünfte in drei Turnhallen eingerichtet.\n"
+        + quote
+        + "Viele Geschäftsleute in der Innenstadt fürchten um ihre Existenz.\n",
+        entities=DUPPER,
+        outlet="rundfunk.de",
+    )
+    groups, _, claims = _compare(a, b)
+    said = next(g for g in groups if any("Sicherheit" in claims[c].text for c in g.claims))
+    assert set(said.articles) == {"a", "b"}
+    assert said.sources == 2 and said.status == "corroborated"
