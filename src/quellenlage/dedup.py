@@ -1,12 +1,15 @@
 """Near-duplicates and syndication across the whole store, in sub-quadratic time.
 
-Each text becomes a MinHash signature of its word 5-gram shingles (datasketch, numpy-vectorised);
-a MinHash LSH index proposes candidates and the signatures' estimated Jaccard confirms them, so no
-pair of texts is ever compared outside its LSH buckets. :class:`DuplicateIndex` is incremental: an
-article arriving later is checked against everything indexed so far, then added.
+Each text becomes a MinHash signature of its word 5-gram shingles (datasketch; the shingles are
+hashed with numpy, see :func:`shingle_hashes`); a MinHash LSH index proposes candidates and the
+signatures' estimated Jaccard confirms them, so no pair of texts is ever compared outside its LSH
+buckets. :class:`DuplicateIndex` is incremental: an article arriving later is checked against
+everything indexed so far, then added (story clustering uses it across the whole store).
 
-:func:`near_duplicates` is the one-call form for a handful of articles (e.g. one story): it returns
-groups of article ids that are copies of one another, and uses exact Jaccard for small inputs.
+:func:`near_duplicates` is the one-call form for the articles of one story, used by the comparison
+stage (:mod:`quellenlage.independence`) so that copies count as one source: it returns groups of
+article ids that are copies of one another, always confirmed by exact Jaccard (all pairs for small
+inputs, LSH candidates for large ones).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ PERMUTATIONS = 64
 # Jaccard of word 5-gram shingles from which two texts count as copies. Agency copies with an
 # edited teaser or footer score 0.5-0.95, different reports of one story < 0.1 (FANG-COVID sample,
 # bench/stories.py; SemEval "Overall = 1" pairs by different outlets: median 0.02). Re-run
-# tests/stories/test_dedup.py and `python bench/stories.py --limit 3000` after changing.
+# tests/stories/test_dedup.py, tests/test_independence.py and
+# `python bench/stories.py --sample 3000` after changing.
 COPY_MIN_JACCARD = 0.5
 # The LSH threshold is set below the copy threshold so that estimation noise (64 permutations:
 # standard error ~0.06) does not hide true copies; candidates are then confirmed.
