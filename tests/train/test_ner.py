@@ -59,3 +59,16 @@ def test_news_repeat_multiplies_news_training_sentences_only(shared_data):
     assert news1 and news3 == 3 * news1  # SmartData sentences carry a document id
     assert len(train3) > len(train1) + 2 * news1  # GermEval sentences are repeated too
     assert dev1 == dev3
+
+
+def test_dev_score_selects_on_the_news_part_before_the_wikiann_sentences(monkeypatch):
+    import spacy
+
+    monkeypatch.setattr(ner, "WIKI_DEV_SENTENCES", 2)
+    nlp = spacy.blank("de")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "LOC", "pattern": "Berlin"}])
+    news = [NerSentence(("Wahl", "in", "Berlin"), ("O", "O", "B-LOC"))]
+    wiki = [NerSentence(("Paris",), ("B-LOC",)), NerSentence(("Rom",), ("B-LOC",))]
+    scores = ner.dev_score(nlp, news + wiki)
+    assert scores["news_f1"] == 1.0
+    assert scores["f1"] < 1.0
