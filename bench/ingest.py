@@ -16,8 +16,9 @@ Figures:
   on a shared machine wall time depends on the neighbours, CPU time does not.
   ``jsonl_reader_cpu_s`` is the reading thread's share (``time.thread_time``) plus the worker
   process that converts lines of a large file (``ingest/bulk.py``; ``jsonl_worker_cpu_s``); the
-  rest of this process is the writer thread (``jsonl_writer_cpu_s``). With two idle cores the
-  slower of the two sets the pace, which ``jsonl_articles_per_s_two_idle_cores_est`` estimates.
+  rest of this process is the writer thread and the worker pool's result thread, which unpickles
+  the converted lines (``jsonl_writer_cpu_s``). With two idle cores the busier of worker and this
+  process sets the pace, which ``jsonl_articles_per_s_two_idle_cores_est`` estimates.
 - ``jsonl_peak_rss_mb`` is the peak resident memory after the JSONL phase (ingest + store) of this
   process, ``jsonl_worker_peak_rss_mb`` that of the worker process;
   ``peak_rss_mb_all_phases`` includes the HTML phase.
@@ -97,8 +98,11 @@ def bench_jsonl(path: Path, limit: int | None, workdir: Path) -> dict[str, objec
         "jsonl_writer_cpu_s": round(writer_cpu, 2),
         "jsonl_articles_per_s": round(len(outcomes) / clock.wall),
         "jsonl_articles_per_cpu_s": round(len(outcomes) / clock.cpu),
-        # Reader and writer overlap; with two idle cores the slower of the two sets the pace.
-        "jsonl_articles_per_s_two_idle_cores_est": round(len(outcomes) / max(reader_cpu, writer_cpu)),
+        # The worker process and this process (reading thread + writer) overlap; with two idle cores
+        # the busier of the two sets the pace.
+        "jsonl_articles_per_s_two_idle_cores_est": round(
+            len(outcomes) / max(clock.children, clock.cpu - clock.children)
+        ),
         "jsonl_peak_rss_mb": round(rss_after_ingest, 1),
         "jsonl_worker_peak_rss_mb": round(worker_rss, 1),
         "store_articles_per_s": round(stored / put_wall),
@@ -109,7 +113,7 @@ def bench_jsonl(path: Path, limit: int | None, workdir: Path) -> dict[str, objec
 def make_pages(path: Path, count: int, workdir: Path) -> list[tuple[Path, str]]:
     """``count`` HTML pages around real article texts; returns (file, first paragraph) pairs."""
     rng = random.Random(7)
-    pages = []
+    pages: list[tuple[Path, str]] = []
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for n, line in enumerate(lines):
             if len(pages) == count:
