@@ -136,3 +136,24 @@ def test_a_large_jsonl_file_is_read_through_the_worker_with_one_outcome_a_line(
     reasons = [item.outcome.reason for item in items if item.outcome.status is not OutcomeStatus.STORED]
     assert sorted(reasons) == ["bad-line", "bad-line", "empty", "line-too-long", "too-short"]
     assert converted_here == [1, 2, 3, 4, 5]
+
+
+def test_storing_through_the_worker_twice_is_idempotent_and_searchable(tmp_path, settings, monkeypatch):
+    from quellenlage.store import Store
+    from quellenlage.storing import store_items
+
+    monkeypatch.setattr(bulk, "INLINE_LINES", 3)
+    monkeypatch.setattr(bulk, "CHUNK_LINES", 5)
+    path = tmp_path / "bulk.jsonl"
+    path.write_bytes(_lines())
+    settings = settings.replace(max_input_bytes=MAX_LINE)
+    with Store.open(settings) as store:
+        first = list(store_items(store, iter_ingest([str(path)], settings), "one"))
+        again = list(store_items(store, iter_ingest([str(path)], settings), "two"))
+        stored = [o for o in first if o.status is OutcomeStatus.STORED]
+        assert len(first) == len(again) == 31 and len(stored) == 26
+        assert [o.reason for o in again if o.article_id in {s.article_id for s in stored}] == [
+            "duplicate"
+        ] * 26
+        assert store.count_articles() == 26
+        assert [a.title for a, _ in store.search("budget 15")] == ["Titel 15"]
