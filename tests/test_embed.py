@@ -47,3 +47,13 @@ def test_embed_accepts_blank_text():
 def test_unknown_encoder_names_the_choices():
     with pytest.raises(ModelError, match="fuse, e5"):
         get_encoder("bert")
+
+
+def test_embed_cache_stores_each_text_once_and_returns_the_same_vectors(tmp_path):
+    texts = ["Die Regierung tagt am Montag.", "Der Zug fällt aus.", "Die Regierung tagt am Montag."]
+    fresh = embed(texts, "fuse")
+    cached = embed(texts, "fuse", cache_dir=tmp_path / "vectors")
+    assert len(list((tmp_path / "vectors").glob("fuse-*.npy"))) == 2
+    np.testing.assert_allclose(cached, fresh, atol=1e-6)
+    again = embed(texts[::-1], "fuse", cache_dir=tmp_path / "vectors")
+    np.testing.assert_allclose(again, fresh[::-1], atol=1e-6)

@@ -10,15 +10,22 @@ import pytest
 from quellenlage.cli.eval_similarity import Pair, base_pair_id, group_folds, read_pairs
 from quellenlage.errors import InputError, ModelError
 from quellenlage.similarity import (
+    E5_FEATURES,
     FEATURES,
     LIGHT_FEATURES,
     LinearModel,
+    TreeModel,
+    char_grams,
     features,
     fit,
+    fit_trees,
+    load_model,
+    model_kind,
     profiles,
     sentences,
     shipped_model,
     similarity,
+    trigrams,
 )
 
 FLOOD_A = (
@@ -55,7 +62,17 @@ def test_sentences_splits_on_sentence_ends_and_newlines() -> None:
 def test_features_of_same_story_pair_exceed_unrelated_pair(flood: list) -> None:
     same, other = features(flood[0], flood[1]), features(flood[0], flood[3])
     assert set(same) == set(FEATURES)
-    for name in ("cos_doc", "align", "names", "numbers", "lemmas"):
+    for name in (
+        "cos_doc",
+        "align",
+        "align_min",
+        "share_50",
+        "names",
+        "names_grams",
+        "numbers",
+        "lemmas",
+        "grams",
+    ):
         assert same[name] > other[name], name
     assert same["same_lang"] == 1.0
 
@@ -90,8 +107,95 @@ def test_linear_model_round_trips_and_rejects_unknown_features() -> None:
 
 
 def test_shipped_models_name_their_training_data() -> None:
-    for kind in ("full", "light"):
+    for kind in ("e5", "full", "light"):
         assert shipped_model(kind).info["data"].startswith("semeval2022-task8")
+    assert set(shipped_model("e5").names) == set(E5_FEATURES)
+    assert isinstance(shipped_model("full"), TreeModel) and isinstance(shipped_model("light"), LinearModel)
+
+
+def test_unknown_model_kind_names_the_choices() -> None:
+    with pytest.raises(ModelError, match="e5, full, light"):
+        shipped_model("huge")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "least"),
+    [
+        ("Selenskyj", "Zelensky", 0.3),  # German and English transliteration
+        ("Merkel", "Merkels", 0.6),  # genitive
+        ("Müller", "Muller", 1.0),  # umlaut dots dropped
+    ],
+)
+def test_name_trigrams_match_spelling_variants(a: str, b: str, least: float) -> None:
+    ta, tb = trigrams(frozenset({a.lower()})), trigrams(frozenset({b.lower()}))
+    assert len(ta & tb) / len(ta | tb) >= least
+
+
+@pytest.mark.parametrize(("a", "b"), [("Selenskyj", "Bundestag"), ("Passau", "Lindner"), ("Biden", "Pfizer")])
+def test_name_trigrams_of_different_names_barely_overlap(a: str, b: str) -> None:
+    ta, tb = trigrams(frozenset({a.lower()})), trigrams(frozenset({b.lower()}))
+    assert len(ta & tb) / len(ta | tb) < 0.15
+
+
+def _gram_cosine(a: str, b: str) -> float:
+    ga, gb = char_grams(a), char_grams(b)
+    return sum(w * gb.get(g, 0.0) for g, w in ga.items())
+
+
+def test_char_grams_are_unit_length_and_match_inflected_compounds() -> None:
+    grams = char_grams("Hochwasser an der Donau")
+    assert sum(w * w for w in grams.values()) == pytest.approx(1.0)
+    assert char_grams("") == {}
+    inflected = _gram_cosine("Die Hochwasserlage in Passau", "Wegen der Hochwasserlagen in Passaus Altstadt")
+    unrelated = _gram_cosine("Die Hochwasserlage in Passau", "Der Finanzminister verteidigte den Haushalt")
+    assert inflected > 0.4
+    assert unrelated < 0.15
+
+
+def test_tree_model_reproduces_sklearn_and_round_trips_through_json() -> None:
+    import json
+
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from quellenlage.similarity import TREE_BLEND, TREE_PARAMS
+
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 3))
+    y = np.clip(0.6 * x[:, 0] + 0.3 * (x[:, 1] > 0.5) + 0.05 * rng.standard_normal(300), 0, 1)
+    names = ("cos_doc", "names", "numbers")
+    model = fit_trees(x, y, names=names, info={"data": "synthetic"})
+    reference = HistGradientBoostingRegressor(random_state=0, **TREE_PARAMS).fit(x, y)
+    unseen = rng.random((50, 3))
+    unseen[::7, 1] = np.nan  # missing values follow the branch sklearn takes
+    assert np.allclose(model.raw(unseen), reference.predict(unseen), atol=1e-6)
+    assert model.linear is not None and model.blend == TREE_BLEND
+    blended = TREE_BLEND * reference.predict(x) + (1 - TREE_BLEND) * model.linear.raw(x)
+    assert np.allclose(model.predict(x), np.clip(blended, 0, 1), atol=1e-6)
+    again = load_model(json.loads(json.dumps(model.to_dict())))
+    assert isinstance(again, TreeModel) and np.allclose(again.predict(x), model.predict(x))
+    assert again.score({"cos_doc": 0.9, "names": 0.9, "numbers": 0.5}) > again.score(
+        {"cos_doc": 0.1, "names": 0.1, "numbers": 0.5}
+    )
+    with pytest.raises(ModelError, match="refit"):
+        load_model({**model.to_dict(), "features": ["made_up"]})
+
+
+def test_model_kind_picks_the_richest_model_both_profiles_allow(flood: list) -> None:
+    light = profiles([FLOOD_A], ["de"], light=True)[0]
+    assert model_kind(flood[0], flood[1]) == "full"
+    assert model_kind(flood[0], light) == "light" and model_kind(light, light) == "light"
+    assert "cos_e5" not in features(flood[0], flood[1])
+
+
+@pytest.mark.slow
+def test_e5_profiles_use_the_e5_model_and_rank_same_story_first() -> None:
+    profs = profiles([FLOOD_A, FLOOD_EN, BUDGET], ["de", "en", "de"], e5=True)
+    assert model_kind(profs[0], profs[1]) == "e5"
+    values = features(profs[0], profs[1])
+    assert set(values) == set(E5_FEATURES)
+    assert values["cos_e5"] > features(profs[0], profs[2])["cos_e5"]
+    assert similarity(profs[0], profs[1]) > similarity(profs[0], profs[2]) + 0.15
+    assert profiles([FLOOD_A], light=True, e5=True)[0].e5 is None  # light profiles never run e5
 
 
 @pytest.mark.parametrize(
@@ -142,10 +246,23 @@ def test_eval_similarity_heldout_prints_one_json_line_with_baseline(tmp_path: Pa
         writer = csv.writer(handle)
         writer.writerow(["pair_id", "lang1", "lang2", "text1", "text2", "Overall"])
         writer.writerows(rows)
-    result = CliRunner().invoke(cli, ["eval", "similarity", "--data", str(data), "--mode", "heldout"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "similarity",
+            "--data",
+            str(data),
+            "--mode",
+            "heldout",
+            "--cache",
+            str(tmp_path / "vectors"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     (line,) = result.stdout.strip().splitlines()
     out = json.loads(line)
-    assert out["mode"] == "heldout" and out["n"] == 18
-    assert out["pearson"] > 0.8 and out["baseline_pearson"] > 0.5
+    assert out["mode"] == "heldout" and out["n"] == 18 and out["model"] == "e5"
+    assert out["pearson"] > 0.8 and out["full_pearson"] > 0.8 and out["baseline_pearson"] > 0.5
     assert set(out["by_lang"]) == {"de-de", "de-en"} and out["pairs_per_s"] > 0
+    assert {path.name.split("-")[0] for path in (tmp_path / "vectors").iterdir()} == {"fuse", "e5"}

@@ -13,7 +13,6 @@ better for both.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import sys
@@ -22,16 +21,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 
 from ..errors import InputError
 
+if TYPE_CHECKING:
+    from ..similarity import Model
+
 _LANG_SUFFIX = re.compile(r"[a-z]{2}$")
 # Ridge strength; chosen among 0.1/1/10 by the CV score of this command (differences < 0.005).
 RIDGE_ALPHA = 1.0
-FEATURE_VERSION = "numbers-v2"  # bump when a feature's computation changes (invalidates --cache)
 
 
 @dataclass(frozen=True)
@@ -90,44 +92,22 @@ def group_folds(groups: Sequence[str], k: int, seed: int = 0) -> np.ndarray:
     return np.array([fold_of[g] for g in groups])
 
 
-def pair_features(pairs: Sequence[Pair], cache_dir: Path | None = None) -> tuple[np.ndarray, float]:
-    """Feature matrix of ``pairs`` and the seconds it took (cached under ``cache_dir`` if given)."""
-    from ..similarity import (
-        DOC_CHARS,
-        FEATURES,
-        HEAD_CHARS,
-        MAX_SENTENCES,
-        feature_vector,
-        features,
-        profiles,
-    )
+def pair_features(
+    pairs: Sequence[Pair], cache_dir: Path | None = None, e5: bool = True
+) -> tuple[np.ndarray, float]:
+    """Feature matrix of ``pairs`` (columns :data:`E5_FEATURES`, or :data:`FEATURES` without ``e5``)
+    and the seconds it took; ``cache_dir`` keeps the embeddings on disk between runs."""
+    from ..similarity import E5_FEATURES, FEATURES, feature_vector, features, profiles
 
-    key = hashlib.sha256(
-        (
-            "|".join(FEATURES)
-            + str(DOC_CHARS)
-            + str(HEAD_CHARS)
-            + str(MAX_SENTENCES)
-            + FEATURE_VERSION
-            + "".join(p.pair_id + p.text1[:50] + p.text2[:50] for p in pairs)
-        ).encode()
-    ).hexdigest()[:16]
-    cached = cache_dir / f"similarity-{key}.npz" if cache_dir else None
-    if cached and cached.exists():
-        data = np.load(cached)
-        return data["x"], float(data["seconds"])
+    names = E5_FEATURES if e5 else FEATURES
     started = time.perf_counter()
     texts = [p.text1 for p in pairs] + [p.text2 for p in pairs]
     langs = [p.lang1 for p in pairs] + [p.lang2 for p in pairs]
-    profs = profiles(texts, langs)
+    profs = profiles(texts, langs, e5=e5, cache_dir=cache_dir)
     n = len(pairs)
-    rows = [feature_vector(features(profs[i], profs[n + i])) for i in range(n)]
-    x = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)))
-    seconds = time.perf_counter() - started
-    if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cached, x=x, seconds=seconds)
-    return x, seconds
+    rows = [feature_vector(features(profs[i], profs[n + i]), names) for i in range(n)]
+    x = np.vstack(rows) if rows else np.zeros((0, len(names)))
+    return x, time.perf_counter() - started
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -142,57 +122,81 @@ def overall_to_target(overall: float) -> float:
     return convert(overall)
 
 
-def _predict(
-    pairs: Sequence[Pair],
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str],
-    kind: str,
-    mode: str,
-    k: int,
-    seed: int,
-) -> np.ndarray:
-    from ..similarity import FEATURES, fit, shipped_model
+def _columns(x: np.ndarray) -> tuple[str, ...]:
+    from ..similarity import E5_FEATURES, FEATURES
 
-    columns = [FEATURES.index(name) for name in names]
+    return E5_FEATURES if x.shape[1] == len(E5_FEATURES) else FEATURES
+
+
+def _fit(
+    x: np.ndarray, y: np.ndarray, names: Sequence[str], kind: str, info: dict[str, object] | None = None
+) -> Model:
+    """The learner of each shipped model: ridge for ``light`` (readable, stories.py calibrated on it),
+    boosted trees for ``full`` and ``e5``."""
+    from ..similarity import fit, fit_trees
+
+    if kind == "light":
+        return fit(x, y, names=names, alpha=RIDGE_ALPHA, info=info)
+    return fit_trees(x, y, names=names, info=info)
+
+
+def _predict(
+    pairs: Sequence[Pair], x: np.ndarray, y: np.ndarray, kind: str, mode: str, k: int, seed: int
+) -> np.ndarray:
+    from ..similarity import E5_FEATURES, FEATURES, LIGHT_FEATURES, shipped_model
+
+    all_names = _columns(x)
     if mode == "heldout":
         model = shipped_model(kind)
-        return model.predict(x[:, [FEATURES.index(name) for name in model.names]])
+        return model.predict(x[:, [all_names.index(name) for name in model.names]])
+    names = {"e5": E5_FEATURES, "full": FEATURES, "light": LIGHT_FEATURES}[kind]
+    columns = [all_names.index(name) for name in names]
     predicted = np.zeros(len(pairs))
     folds = group_folds([p.group for p in pairs], k, seed)
     for fold in range(k):
         test = folds == fold
-        model = fit(x[~test][:, columns], y[~test], names=names, alpha=RIDGE_ALPHA)
+        model = _fit(x[~test][:, columns], y[~test], names, kind)
         predicted[test] = model.predict(x[test][:, columns])
     return predicted
 
 
 def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: int = 0) -> dict[str, object]:
-    """Pearson (higher = more similar) of the full model, the light model (bulk clustering) and the
-    baseline, overall and per language pair."""
-    from ..similarity import FEATURES, LIGHT_FEATURES
-
+    """Pearson (higher = more similar) of the best model the features allow (``e5`` if ``x`` has the
+    e5 column, else ``full``), the fuse-only full model, the light model (bulk clustering) and the
+    baseline, overall and per language pair. In cv mode also the main model on fold 0 (where
+    :data:`quellenlage.similarity.TREE_PARAMS` were chosen) and on folds 1-4 (untouched by that choice)."""
     y = np.array([overall_to_target(p.overall) for p in pairs])
-    predicted = _predict(pairs, x, y, FEATURES, "full", mode, k, seed)
-    light = _predict(pairs, x, y, LIGHT_FEATURES, "light", mode, k, seed)
-    baseline = x[:, FEATURES.index("cos_doc")]
+    names = _columns(x)
+    main = "e5" if "cos_e5" in names else "full"
+    predicted = _predict(pairs, x, y, main, mode, k, seed)
+    full = predicted if main == "full" else _predict(pairs, x, y, "full", mode, k, seed)
+    light = _predict(pairs, x, y, "light", mode, k, seed)
+    baseline = x[:, names.index("cos_doc")]
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(pairs):
         by_lang[f"{p.lang1}-{p.lang2}"].append(i)
-    return {
+    result: dict[str, object] = {
+        "model": main,
         "pearson": _pearson(predicted, y),
+        "full_pearson": _pearson(full, y),
         "light_pearson": _pearson(light, y),
         "baseline_pearson": _pearson(baseline, y),
-        "by_lang": {
-            lang: {
-                "n": len(ix),
-                "pearson": _pearson(predicted[ix], y[ix]),
-                "light": _pearson(light[ix], y[ix]),
-                "baseline": _pearson(baseline[ix], y[ix]),
-            }
-            for lang, ix in sorted(by_lang.items(), key=lambda kv: -len(kv[1]))
-        },
     }
+    if mode == "cv":
+        first = group_folds([p.group for p in pairs], k, seed) == 0
+        result["fold0_pearson"] = _pearson(predicted[first], y[first])
+        result["folds1_4_pearson"] = _pearson(predicted[~first], y[~first])
+    result["by_lang"] = {
+        lang: {
+            "n": len(ix),
+            "pearson": _pearson(predicted[ix], y[ix]),
+            "full": _pearson(full[ix], y[ix]),
+            "light": _pearson(light[ix], y[ix]),
+            "baseline": _pearson(baseline[ix], y[ix]),
+        }
+        for lang, ix in sorted(by_lang.items(), key=lambda kv: -len(kv[1]))
+    }
+    return result
 
 
 @click.command()
@@ -217,7 +221,13 @@ def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: 
     "--cache",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Cache features in this directory (e.g. /tmp/quellenlage-sim) between runs.",
+    help="Cache embeddings in this directory (e.g. /tmp/quellenlage-sim) between runs.",
+)
+@click.option(
+    "--e5/--no-e5",
+    default=True,
+    show_default=True,
+    help="Also embed each head with multilingual-e5-small (~0.3 s per text on one core) and score the e5 model.",
 )
 @click.option(
     "--save",
@@ -232,11 +242,10 @@ def similarity(
     limit: int | None,
     lang: str | None,
     cache: Path | None,
+    e5: bool,
     save: Path | None,
 ) -> None:
     """Pearson correlation of the story-similarity score with SemEval "Overall"; one JSON line."""
-    from ..similarity import FEATURES, LIGHT_FEATURES, fit
-
     pairs = read_pairs(data)
     if lang:
         pairs = [p for p in pairs if lang in (p.lang1, p.lang2)]
@@ -245,18 +254,34 @@ def similarity(
         raise InputError(
             f"{data} has only {len(pairs)} usable pairs; --mode cv needs at least {folds * 2}", str(data)
         )
-    x, seconds = pair_features(pairs, cache)
-    result = {"task": "similarity", "data": data.name, "mode": mode, "n": len(pairs)}
+    x, seconds = pair_features(pairs, cache, e5=e5)
+    result: dict[str, object] = {"task": "similarity", "data": data.name, "mode": mode, "n": len(pairs)}
     result.update(evaluate(pairs, x, mode, k=folds))
     result["pairs_per_s"] = round(len(pairs) / max(seconds, 1e-9), 1)
     if save:
-        y = np.array([overall_to_target(p.overall) for p in pairs])
-        save.mkdir(parents=True, exist_ok=True)
-        for kind, names in (("full", FEATURES), ("light", LIGHT_FEATURES)):
-            key = "pearson" if kind == "full" else "light_pearson"
-            info = {"data": data.name, "n": len(pairs), f"{mode}_pearson": result[key], "alpha": RIDGE_ALPHA}
-            columns = [FEATURES.index(name) for name in names]
-            model = fit(x[:, columns], y, names=names, alpha=RIDGE_ALPHA, info=info)
-            (save / f"{kind}.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-        print(f"saved full.json and light.json fitted on all {len(pairs)} pairs to {save}", file=sys.stderr)
+        _save(save, pairs, x, result, data.name, mode)
     click.echo(json.dumps(result))
+
+
+def _save(
+    save: Path, pairs: Sequence[Pair], x: np.ndarray, result: dict[str, object], data: str, mode: str
+) -> None:
+    """Fit every model the features allow on all pairs and write ``<kind>.json`` to ``save``."""
+    from ..similarity import E5_FEATURES, FEATURES, LIGHT_FEATURES
+
+    y = np.array([overall_to_target(p.overall) for p in pairs])
+    all_names = _columns(x)
+    kinds = {"full": (FEATURES, "full_pearson"), "light": (LIGHT_FEATURES, "light_pearson")}
+    if "cos_e5" in all_names:
+        kinds["e5"] = (E5_FEATURES, "pearson")
+    save.mkdir(parents=True, exist_ok=True)
+    for kind, (names, key) in kinds.items():
+        info = {"data": data, "n": len(pairs), f"{mode}_pearson": result[key]}
+        columns = [all_names.index(name) for name in names]
+        model = _fit(x[:, columns], y, names, kind, info)
+        indent = 1 if kind == "light" else None  # the linear model stays readable; trees are long
+        (save / f"{kind}.json").write_text(json.dumps(model.to_dict(), indent=indent) + "\n")
+    print(
+        f"saved {', '.join(f'{k}.json' for k in kinds)} fitted on all {len(pairs)} pairs to {save}",
+        file=sys.stderr,
+    )
