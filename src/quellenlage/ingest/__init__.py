@@ -12,6 +12,7 @@ Modules, in the order an input meets them::
     html       trafilatura (+ htmldate) main text and metadata
     feeds      RSS/Atom entries with feedparser (never given a URL)
     jsonl      streaming JSONL lines, plain or gzip, with truncation reported
+    bulk       JSONL lines → articles, in a worker process once a stream is large
     build      Article assembly: normalisation, id, paragraphs, language, outlet, origins
     normalize  the reference text, paragraph offsets, URL normalisation and ids
     language   py3langid on a prefix

@@ -12,7 +12,8 @@ Every file, URL, feed entry and JSONL line ends in exactly one item; bad inputs 
 failed outcomes, never exceptions. A feed or JSONL file is represented by its entries or lines; it
 gets an item of its own only when it cannot be read, is broken, or has no entry or line at all. Size caps: a single document (file, body, JSONL line) over
 ``settings.max_input_bytes`` is refused before it is read; JSONL files are streamed, so the cap
-applies to each line, not to the bulk file.
+applies to each line, not to the bulk file. The lines of a large JSONL stream are converted in a
+worker process (:mod:`.bulk`), in order and with the same results.
 """
 
 from __future__ import annotations
