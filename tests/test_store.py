@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quellenlage.errors import StoreError
+from quellenlage.migrations import MIGRATIONS
 from quellenlage.models import (
     Article,
     DateSource,
@@ -23,7 +24,7 @@ from quellenlage.models import (
     Span,
 )
 from quellenlage.serialize import from_dict, to_dict
-from quellenlage.store import MIGRATIONS, AmbiguousArticleId, ArticleNotFound, Store, StoredStory
+from quellenlage.store import AmbiguousArticleId, ArticleNotFound, Store, StoredStory
 
 
 def make_article(article_id: str = "a1", **changes: object) -> Article:
