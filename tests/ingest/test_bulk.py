@@ -157,3 +157,12 @@ def test_storing_through_the_worker_twice_is_idempotent_and_searchable(tmp_path,
         ] * 26
         assert store.count_articles() == 26
         assert [a.title for a, _ in store.search("budget 15")] == ["Titel 15"]
+
+
+def test_a_platform_without_fork_converts_every_line_here(here, monkeypatch):
+    def no_fork(method: str) -> object:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(bulk.multiprocessing, "get_context", no_fork)
+    assert bulk._start_pool(1) is None
+    assert _results(_convert(inline_lines=2, workers=1)) == _results(here)
