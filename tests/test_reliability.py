@@ -15,7 +15,15 @@ from quellenlage.cli import cli
 from quellenlage.features import FEATURE_NAMES, text_features
 from quellenlage.models import Article
 from quellenlage.reliability import ReliabilityModel, boilerplate_keys, clean_lines, score_article
-from quellenlage.train.reliability import inner_folds, lopo, select_columns
+from quellenlage.train.reliability import (
+    PROTOCOLS,
+    group_folds,
+    inner_folds,
+    lopo,
+    make_folds,
+    publisher_weights,
+    select_columns,
+)
 
 SHRILL = Article(
     id="a1",
@@ -157,15 +165,23 @@ def test_eval_reliability_prints_one_json_line(tmp_path, compressed):
             handle.write(lines)
     else:
         path.write_text(lines, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["eval", "reliability", "--data", str(path)])
+    args = ["eval", "reliability", "--data", str(path), "--protocols", "pairs,groups,lopo,random"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    out = result.output.strip().splitlines()
+    out = result.stdout.strip().splitlines()
     assert len(out) == 1
+    assert "folds" in result.stderr  # the progress bar goes to stderr, never into the JSON line
     metrics = json.loads(out[0])
     assert {
+        "headline",
+        "pair_roc_auc",
+        "pair_roc_auc_min",
+        "pair_f1",
+        "pair_per_source",
+        "group_roc_auc",
+        "leaky_random_roc_auc",
         "roc_auc",
         "roc_auc_logit",
-        "pair_roc_auc",
         "f1",
         "baseline_roc_auc",
         "baseline_roc_auc_logit",
@@ -175,7 +191,58 @@ def test_eval_reliability_prints_one_json_line(tmp_path, compressed):
         "articles_per_s",
         "n",
     } <= set(metrics)
+    assert metrics["headline"] == "pair_roc_auc"
     assert metrics["n"] == 30
+
+
+def test_eval_reliability_rejects_an_unknown_protocol(tmp_path):
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _corpus(6)), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["eval", "reliability", "--data", str(path), "--protocols", "pairs,lopp"]
+    )
+    assert result.exit_code != 0
+    assert "lopp" in str(result.exception) and "pairs, groups, lopo, random" in str(result.exception)
+
+
+def test_group_folds_hold_out_one_real_publisher_and_some_fake_ones_each():
+    groups = np.array(["r1"] * 4 + ["r2"] * 4 + ["f1"] * 6 + ["f2"] * 5 + ["f3"] * 2)
+    labels = np.array([0] * 8 + [1] * 13)
+    folds = group_folds(groups, labels)
+    assert len(folds) == 2
+    assert sorted(g for fold in folds for g in fold) == ["f1", "f2", "f3", "r1", "r2"]
+    for fold in folds:
+        assert len([g for g in fold if g.startswith("r")]) == 1
+        assert any(g.startswith("f") for g in fold)
+
+
+def test_make_folds_never_put_a_test_publisher_in_training_except_the_random_split():
+    groups = np.array(["r1"] * 4 + ["r2"] * 4 + ["f1"] * 6 + ["f2"] * 5 + ["f3"] * 2)
+    labels = np.array([0] * 8 + [1] * 13)
+    folds = make_folds(groups, labels, PROTOCOLS)
+    assert [f.protocol for f in folds].count("pairs") == 6
+    assert [f.protocol for f in folds].count("lopo") == 5
+    for fold in folds:
+        train = np.setdiff1d(np.arange(len(groups)), fold.test)
+        shared = set(groups[fold.test]) & set(groups[train])
+        assert bool(shared) == (fold.protocol == "random"), fold
+
+
+@pytest.mark.parametrize(
+    ("groups", "labels"),
+    [
+        (["a", "a", "a", "b", "c", "c"], [1, 1, 1, 1, 0, 0]),
+        (["a"] * 9 + ["b", "c", "d"], [1] * 9 + [1, 0, 0]),
+    ],
+)
+def test_publisher_weights_give_each_label_half_and_each_publisher_an_equal_share(groups, labels):
+    groups, labels = np.array(groups), np.array(labels)
+    weights = publisher_weights(groups, labels)
+    assert weights.sum() == pytest.approx(len(groups))
+    for lab in (0, 1):
+        assert weights[labels == lab].sum() == pytest.approx(len(groups) / 2)
+        shares = {g: weights[groups == g].sum() for g in set(groups[labels == lab])}
+        assert max(shares.values()) == pytest.approx(min(shares.values()))
 
 
 @pytest.mark.slow
