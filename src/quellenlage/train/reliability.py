@@ -436,7 +436,7 @@ def lopo(
     records: list[dict[str, str]],
     log=lambda msg: None,
     pairs: bool = True,
-    protocols: tuple[str, ...] = ("pairs", "groups", "lopo"),
+    protocols: tuple[str, ...] = ("pairs", "lopo"),  # what the CI gate needs
     bar=_identity,
     seed: int = 0,
 ) -> dict[str, object]:
