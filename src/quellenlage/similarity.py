@@ -3,7 +3,8 @@
 Each article is first turned into a :class:`Profile` (cheap, computed once, reused for every pair):
 
 - ``head``: the fast multilingual USE embedding of title and lead (``quellenlage.embed``, "fuse"),
-- ``doc``: the same for the first :data:`DOC_CHARS` characters (full profiles only),
+- ``doc``, ``opening``: the same for the first :data:`DOC_CHARS` and :data:`OPENING_CHARS`
+  characters (full profiles only),
 - ``sents``: fuse embeddings of its first :data:`MAX_SENTENCES` sentences (full profiles only),
 - ``e5``: the multilingual-e5-small embedding of the head (only with ``profiles(..., e5=True)``:
   ~0.3 s per article on one core, so it is for evaluation and small stores, never bulk clustering),
@@ -49,13 +50,18 @@ from .errors import ModelError
 
 MAX_SENTENCES = 40  # sentences embedded per article; later ones rarely change the story
 MAX_SENTENCE_CHARS = 400
+# The languages of SemEval-2022 Task 8; a pair's language flags let the model calibrate cosines per
+# language (+0.003 to +0.007 Pearson on fold 0 of the eval, see TREE_PARAMS).
+LANGUAGES = ("de", "en", "es", "fr", "it", "pl", "ru", "tr", "zh", "ar")
 FEATURES = (
     "cos_doc",  # cosine of whole-document fuse embeddings (the plain baseline)
     "cos_head",  # cosine of fuse embeddings of the first HEAD_CHARS characters (title and lead)
+    "cos_opening",  # the same for the first OPENING_CHARS characters
     "cos_mean",  # cosine of the mean sentence embeddings
     "align",  # mean best-match cosine of each sentence to the other article (symmetric)
     "align_min",  # the smaller of the two directional means (one article covers only part of the other)
     "align_top",  # mean of the top 3 best-match cosines
+    "align_max",  # the best sentence match
     "share_50",  # share of sentences whose best match reaches 0.5 (mean of both directions)
     "share_60",  # the same at 0.6
     "lead",  # cosine of the first sentences (headline and lead)
@@ -70,6 +76,7 @@ FEATURES = (
     "numbers_min",  # overlap coefficient of the same sets
     "len_ratio",  # shorter over longer text length
     "same_lang",
+    *(f"lang_{code}" for code in LANGUAGES),  # 1 if either article is in that language (calibrates cosines)
 )
 E5_FEATURES = FEATURES + ("cos_e5",)  # + cosine of e5 head embeddings (better across languages)
 # The cheap subset used for bulk clustering (no sentence embeddings, no lemmatiser): whole-store
@@ -80,6 +87,7 @@ DOC_CHARS = 2000  # characters of title + text embedded as the document vector
 # 300 characters cost ~6 ms per article on one core (~150-180 articles/s); 100 characters would
 # reach ~450/s but lose 0.04 Pearson of the light model (SemEval CV: 0.70 at 300, 0.66 at 100/150).
 HEAD_CHARS = 300
+OPENING_CHARS = 600  # characters embedded for cos_opening (full profiles)
 GRAM_CHARS = 3000  # characters of the text whose character 4-grams are counted
 SHARE_THRESHOLDS = {"share_50": 0.5, "share_60": 0.6}
 
@@ -107,6 +115,7 @@ class Profile:
     e5: np.ndarray | None = None  # e5 embedding of the head, only with profiles(..., e5=True)
     grams: dict[str, float] | None = None  # unit-length 4-gram weights; None for light profiles
     length: int = 0  # characters of the text
+    opening: np.ndarray | None = None  # fuse embedding of the first OPENING_CHARS characters (full profiles)
 
 
 def sentences(text: str) -> list[str]:
@@ -212,6 +221,7 @@ def profiles(
     flat = [sentence for group in split for sentence in group]
     sentence_vectors = embed(flat, "fuse", cache_dir=cache_dir)
     doc_vectors = embed([text[:DOC_CHARS] for text in texts], "fuse", cache_dir=cache_dir)
+    opening_vectors = embed([text[:OPENING_CHARS] for text in texts], "fuse", cache_dir=cache_dir)
     e5_vectors = embed([text[:HEAD_CHARS] for text in texts], "e5", cache_dir=cache_dir) if e5 else None
     out = []
     at = 0
@@ -230,6 +240,7 @@ def profiles(
                 e5=None if e5_vectors is None else e5_vectors[i],
                 grams=char_grams(text),
                 length=len(text),
+                opening=opening_vectors[i],
             )
         )
         at += n
@@ -279,6 +290,13 @@ def features(a: Profile, b: Profile) -> dict[str, float]:
     out["align"] = 0.5 * (float(best_a.mean()) + float(best_b.mean()))
     out["align_min"] = min(float(best_a.mean()), float(best_b.mean()))
     out["align_top"] = 0.5 * (float(np.sort(best_a)[-3:].mean()) + float(np.sort(best_b)[-3:].mean()))
+    out["align_max"] = float(sims.max())
+    if a.opening is not None and b.opening is not None:
+        out["cos_opening"] = float(a.opening @ b.opening)
+    else:  # profiles built by hand without the opening vector
+        out["cos_opening"] = out["cos_head"]
+    for code in LANGUAGES:
+        out[f"lang_{code}"] = float(code in (a.language, b.language))
     for name, threshold in SHARE_THRESHOLDS.items():
         out[name] = 0.5 * (float((best_a >= threshold).mean()) + float((best_b >= threshold).mean()))
     out["lead"] = float(_unit(a.sents[:2].mean(axis=0)) @ _unit(b.sents[:2].mean(axis=0)))
