@@ -51,7 +51,8 @@ from .errors import ModelError
 MAX_SENTENCES = 40  # sentences embedded per article; later ones rarely change the story
 MAX_SENTENCE_CHARS = 400
 # The languages of SemEval-2022 Task 8; a pair's language flags let the model calibrate cosines per
-# language (+0.003 to +0.007 Pearson on fold 0 of the eval, see TREE_PARAMS).
+# language (+0.003 to +0.007 Pearson on fold 0 of `quellenlage eval similarity`, where the
+# learner settings were chosen too: see quellenlage.cli.eval_similarity.TREE_PARAMS).
 LANGUAGES = ("de", "en", "es", "fr", "it", "pl", "ru", "tr", "zh", "ar")
 FEATURES = (
     "cos_doc",  # cosine of whole-document fuse embeddings (the plain baseline)
@@ -83,9 +84,12 @@ E5_FEATURES = FEATURES + ("cos_e5",)  # + cosine of e5 head embeddings (better a
 # clustering embeds one text per article instead of up to 40 sentences.
 LIGHT_FEATURES = ("cos_head", "names", "names_min", "numbers", "same_lang")
 DOC_CHARS = 2000  # characters of title + text embedded as the document vector
-# Characters embedded for the head (light profiles embed only this). fuse cost is linear in tokens:
-# 300 characters cost ~6 ms per article on one core (~150-180 articles/s); 100 characters would
-# reach ~450/s but lose 0.04 Pearson of the light model (SemEval CV: 0.70 at 300, 0.66 at 100/150).
+# Characters embedded for the head (light profiles embed only this). fuse cost is linear in tokens;
+# on FANG-COVID (one core, CPU time) the head costs 4.9 ms per article at 300 characters and 2.6 ms
+# at 150, names and numbers of the whole text 1.0 ms, so light profiles run at ~160 articles/s
+# (measured with `profiles(texts, light=True)` on 2,048 articles, batches of 256). Shorter heads
+# lose light-model Pearson (SemEval CV, ridge: 0.70 at 300 characters, 0.69 at 200, 0.67 at 150,
+# 0.66 at 100).
 HEAD_CHARS = 300
 OPENING_CHARS = 600  # characters embedded for cos_opening (full profiles)
 GRAM_CHARS = 3000  # characters of the text whose character 4-grams are counted
@@ -450,69 +454,6 @@ class TreeModel:
 
 
 Model = LinearModel | TreeModel
-
-# Boosting settings, chosen on fold 0 of the 5-fold CV of `quellenlage eval similarity` (train on
-# folds 1-4, score fold 0) among learning rates 0.03/0.05/0.1 x 100/300 rounds x 7/15/31 leaves;
-# the spread on folds 1-4 was < 0.02 Pearson. Re-run that eval after changing them.
-TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20}
-# Weight of the trees when blended with ridge (alpha 1) on the same features; chosen on the same
-# fold 0 among 0.6/0.7/0.8 x alpha 1/10/100 (+0.006 Pearson over trees alone on folds 1-4).
-TREE_BLEND = 0.7
-
-
-def fit(
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str] = FEATURES,
-    alpha: float = 1.0,
-    info: dict[str, Any] | None = None,
-) -> LinearModel:
-    """Ridge regression of ``y`` (1 = same story, 0 = unrelated) on standardised ``x`` (columns ``names``)."""
-    from sklearn.linear_model import Ridge  # type: ignore[import-untyped]
-
-    mean = x.mean(axis=0)
-    scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
-    ridge = Ridge(alpha=alpha).fit((x - mean) / scale, y)
-    return LinearModel(
-        tuple(names),
-        tuple(float(c) for c in ridge.coef_),
-        float(ridge.intercept_),
-        tuple(float(m) for m in mean),
-        tuple(float(s) for s in scale),
-        info or {},
-    )
-
-
-def fit_trees(
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str] = FEATURES,
-    info: dict[str, Any] | None = None,
-    seed: int = 0,
-) -> TreeModel:
-    """Gradient-boosted trees (:data:`TREE_PARAMS`) of ``y`` on ``x``, exported to plain lists and
-    blended (:data:`TREE_BLEND`) with ridge regression on the same features."""
-    from sklearn.ensemble import HistGradientBoostingRegressor  # type: ignore[import-untyped]
-
-    booster = HistGradientBoostingRegressor(random_state=seed, **TREE_PARAMS).fit(x, y)
-    trees = []
-    for (predictor,) in booster._predictors:
-        nodes = predictor.nodes
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append(
-            {
-                "feature": np.where(leaf, -1, nodes["feature_idx"]).tolist(),
-                "threshold": [float(t) for t in nodes["num_threshold"]],
-                "left": nodes["left"].tolist(),
-                "right": nodes["right"].tolist(),
-                "value": [round(float(v), 8) for v in nodes["value"]],
-                "missing_left": nodes["missing_go_to_left"].astype(int).tolist(),
-            }
-        )
-    base = float(np.ravel(booster._baseline_prediction)[0])
-    linear = fit(x, y, names=names, alpha=1.0)
-    return TreeModel(tuple(names), base, tuple(trees), info or {}, linear, TREE_BLEND)
-
 
 MODEL_DIR = ("models", "similarity")
 MODEL_KINDS = ("e5", "full", "light")

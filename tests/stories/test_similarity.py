@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quellenlage.cli.eval_similarity import Pair, base_pair_id, group_folds, read_pairs
+from quellenlage.cli.eval_similarity import Pair, base_pair_id, fit, fit_trees, group_folds, read_pairs
 from quellenlage.errors import InputError, ModelError
 from quellenlage.similarity import (
     E5_FEATURES,
@@ -17,8 +17,6 @@ from quellenlage.similarity import (
     TreeModel,
     char_grams,
     features,
-    fit,
-    fit_trees,
     load_model,
     model_kind,
     profiles,
@@ -157,7 +155,7 @@ def test_tree_model_reproduces_sklearn_and_round_trips_through_json() -> None:
 
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from quellenlage.similarity import TREE_BLEND, TREE_PARAMS
+    from quellenlage.cli.eval_similarity import TREE_BLEND, TREE_PARAMS
 
     rng = np.random.default_rng(1)
     x = rng.random((300, 3))
