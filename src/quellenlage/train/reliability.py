@@ -1,19 +1,15 @@
 """Train and evaluate the article reliability score: ``python -m quellenlage.train.reliability``.
 
-Evaluation is leave-one-publisher-out (LOPO): each fold trains on all publishers but one and scores
-the held-out one, so the model never sees the publisher it is judged on. Everything that is learned
-is fitted inside the fold, on training publishers only: the boilerplate line list, the vocabulary
-(top ``MAX_FEATURES`` n-grams by document frequency), IDF, feature standardisation, the logistic
-regression, its Platt calibration and the decision threshold. Calibration and threshold come from
+Evaluation keeps every test publisher out of training (see :func:`lopo` for the protocols). The
+headline is the pair protocol: one real and one fake publisher held out together, so each fold's
+ROC-AUC is defined and compares the scores of one model. Everything that is learned is fitted inside
+the fold, on training publishers only: the boilerplate line list, the vocabulary (top
+``MAX_FEATURES`` n-grams by document frequency), IDF, feature standardisation and the logistic
+regression; in the LOPO protocol also the Platt calibration and the decision threshold, from
 out-of-fold scores of an inner publisher-grouped cross-validation (:func:`inner_folds`).
 
-In FANG-COVID every publisher has a single label, so a per-fold LOPO ROC-AUC is undefined. Reported:
-the pooled ROC-AUC over all held-out articles (of calibrated scores and of raw decision scores; it
-mixes eight fold models, whose offsets differ), and the leave-one-real-one-fake-out AUC (each
-(real, fake) publisher pair held out together; per-fold AUC is defined there), plus mean scores.
-
 The plain baseline (word 1–2-gram TF-IDF of raw title + text, no cleaning, logistic regression) is
-trained and scored on the same folds in the same run, with the same procedure.
+trained and scored on the same folds in the same run.
 
 To keep a full run to minutes, n-grams are counted once for all documents (per line, so that
 boilerplate lines can be dropped per fold by a sparse row selection); vocabulary and IDF are then
