@@ -67,11 +67,12 @@ RARE_NAME_MIN_COUNT = 5
 PREFILTER_COS = 0.5
 # Full-model score (sentence alignment, lemmas: see quellenlage.similarity) from which an article
 # joins when the light score did not suffice; only with ``verify_full`` (stores and feeds of modest
-# size; bulk runs stay light). On the 50 hand-checked pairs the full model is no more precise than the
-# light one (10/17 same-story at >= 0.78, in-sample; light at 0.72: 12/20) but it reads past header
-# noise in the lead (the two seed articles: light 0.62, full 0.80). Re-run the tests in tests/stories/test_stories.py after
-# changing.
-FULL_JOIN_MIN_SCORE = 0.78
+# size; bulk runs stay light). Re-set for the tree model of session 2, which spreads scores more: on
+# the 50 hand-checked pairs 10 of 16 are the same story at >= 0.82 (0.78: 11/21, 0.85: 10/13 —
+# in-sample, as before: the old model had 10/17 at 0.78), on the 30 held-out pairs 19 of 22; the two
+# seed articles score 0.92 (light 0.62). In SemEval CV this keeps the old model's precision (≈0.72 at
+# Overall <= 1.5). Re-run the tests in tests/stories/test_stories.py after changing.
+FULL_JOIN_MIN_SCORE = 0.82
 MAX_CANDIDATES = 4  # open stories scored per article
 COMPARE_MEMBERS = 4  # latest members of a story compared with a new article
 BATCH = 256  # articles profiled (embedded) together; one unit of work for a worker process
