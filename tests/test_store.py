@@ -195,6 +195,45 @@ def test_search_finds_words_in_title_and_text_and_follows_updates(store: Store) 
     assert [a.id for a, _ in store.search("anderer")] == ["a1"]
 
 
+def _fts_matches_content(store: Store) -> None:
+    # FTS5 compares its index with the content table and raises on any difference.
+    store._conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_fts_index_follows_batches_of_new_changed_and_unchanged_articles(store: Store) -> None:
+    first = [make_article(f"a{n}", text=f"Bericht Nummer {n} über den Haushalt.") for n in range(5)]
+    assert store.put_articles([(a, None, "") for a in first]) == [True] * 5
+    batch = [
+        make_article("a1", text="Neuer Text zum Hallenbad."),  # changed
+        make_article("a2", text="Bericht Nummer 2 über den Haushalt."),  # unchanged
+        make_article("b1", text="Ein neuer Bericht über Radwege."),  # new
+        make_article("b2", text="Noch ein Bericht über Radwege."),  # new
+    ]
+    assert store.put_articles([(a, None, "") for a in batch]) == [True, False, True, True]
+    _fts_matches_content(store)
+    assert sorted(a.id for a, _ in store.search("Radwege")) == ["b1", "b2"]
+    assert [a.id for a, _ in store.search("Hallenbad")] == ["a1"]
+    assert sorted(a.id for a, _ in store.search("Haushalt")) == ["a0", "a2", "a3", "a4"]
+    assert store.put_articles([]) == []
+    _fts_matches_content(store)
+
+
+def test_articles_stored_before_the_per_batch_fts_migration_stay_searchable(tmp_settings) -> None:
+    with Store.open(tmp_settings, migrations=MIGRATIONS[:2]) as store:  # with the FTS insert trigger
+        # What the code before the migration did: a plain INSERT, indexed by the trigger.
+        store._conn.execute(
+            "INSERT INTO articles (id, title, text, outlet_source, published_source, paragraphs, origins,"
+            " content_hash, ingested_at, updated_at) VALUES ('old', 'Alt', 'Vor dem Umbau gespeichert:"
+            " Hallenbad.', 'unknown', 'unknown', '[]', '[]', 'x', '2026-01-01', '2026-01-01')"
+        )
+        _fts_matches_content(store)
+    with Store.open(tmp_settings) as store:
+        store.put_article(make_article("new", text="Nach dem Umbau gespeichert: Hallenbad."))
+        _fts_matches_content(store)
+        assert sorted(a.id for a, _ in store.search("Hallenbad")) == ["new", "old"]
+        assert [a.id for a, _ in store.search("Vor")] == ["old"]
+
+
 @pytest.mark.parametrize(
     "query",
     ["", "   ", '"', "AND", "NOT OR", "a:b", "(x", "*", "NEAR(a b)", "^x", "-", "\x00", "a\x00b", '""*'],

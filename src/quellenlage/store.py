@@ -9,7 +9,7 @@ Tables (created by :mod:`quellenlage.migrations`)::
 
     migrations      name, applied_at                        one row per applied migration function
     articles        every Article field; paragraphs/origins as JSON; raw BLOB + raw_type; hash
-    articles_fts    FTS5 over title and text, kept in sync by triggers
+    articles_fts    FTS5 over title and text; new rows indexed by put_articles, changes by triggers
     outcomes        run_id, input, status, reason, detail, article_id, at   (every ingest outcome)
     analyses        kind, key, version, created_at, json    (readings, briefings, … via serialize)
     stories         id, title, created_at, updated_at, first/last_published, extra (JSON)
@@ -203,11 +203,18 @@ class Store:
         now = _now()
         results = []
         with self._transaction() as conn:
+            # Rows inserted now get a pk above the current maximum (INTEGER PRIMARY KEY picks max+1);
+            # they enter the FTS index together below, changed rows through the update trigger.
+            (last_pk,) = conn.execute("SELECT coalesce(max(pk), 0) FROM articles").fetchone()
             for article, raw, raw_type in items:
                 row = _article_row(article)
                 digest = hashlib.blake2b(json.dumps(row).encode(), digest_size=16).hexdigest()
                 cursor = conn.execute(_UPSERT_ARTICLE, (*row, raw, raw_type, digest, now, now))
                 results.append(cursor.rowcount > 0)
+            conn.execute(
+                "INSERT INTO articles_fts (rowid, title, text) SELECT pk, title, text FROM articles WHERE pk > ?",
+                (last_pk,),
+            )
         return results
 
     def get_article(self, article_id: str) -> Article | None:
