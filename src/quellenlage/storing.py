@@ -33,7 +33,8 @@ def store_items(store: Store, items: Iterable[IngestItem], run_id: str) -> Itera
     is recorded under ``run_id`` batch by batch, so an interrupted run keeps what it finished.
 
     Batches are written by one writer thread while the next batch is being read: SQLite (FTS
-    indexing above all) runs without the GIL, so reading and storing use both cores.
+    indexing above all) runs without the GIL, and the lines of a large JSONL file are converted in
+    a worker process (``ingest/bulk.py``), so reading and storing use both cores.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quellenlage-store") as writer:
         pending: Future[list[Outcome]] | None = None
