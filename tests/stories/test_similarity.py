@@ -16,6 +16,7 @@ from quellenlage.similarity import (
     LinearModel,
     TreeModel,
     char_grams,
+    e5_windows,
     features,
     load_model,
     model_kind,
@@ -193,7 +194,50 @@ def test_e5_profiles_use_the_e5_model_and_rank_same_story_first() -> None:
     assert set(values) == set(E5_FEATURES)
     assert values["cos_e5"] > features(profs[0], profs[2])["cos_e5"]
     assert similarity(profs[0], profs[1]) > similarity(profs[0], profs[2]) + 0.15
+    assert values["cos_e5_opening"] > features(profs[0], profs[2])["cos_e5_opening"]
     assert profiles([FLOOD_A], light=True, e5=True)[0].e5 is None  # light profiles never run e5
+
+
+@pytest.mark.slow
+def test_e5_opening_is_the_unit_mean_of_the_window_vectors() -> None:
+    from quellenlage.embed import embed
+
+    long_text = f"{FLOOD_A} {FLOOD_B}"  # two windows
+    (prof,) = profiles([long_text], ["de"], e5=True)
+    windows = embed(e5_windows(long_text), "e5")
+    assert len(windows) == 2
+    np.testing.assert_allclose(prof.e5, windows[0], atol=1e-6)  # the head is the first window
+    mean = windows.mean(axis=0)
+    np.testing.assert_allclose(prof.e5_opening, mean / np.linalg.norm(mean), atol=1e-6)
+    assert float(prof.e5 @ prof.e5_opening) < 0.9999  # the second window changes the vector
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", [""]),  # the head window is always there, even empty
+        ("Kurze Meldung.", ["Kurze Meldung."]),
+        ("a" * 450, ["a" * 300, "a" * 150]),
+        ("a" * 300 + " \n  ", ["a" * 300]),  # a blank second window is dropped
+        ("b" * 300 + "c" * 300 + "d" * 400, ["b" * 300, "c" * 300]),  # nothing after E5_OPENING_CHARS
+    ],
+)
+def test_e5_windows_cut_the_opening_into_head_sized_windows(text: str, expected: list[str]) -> None:
+    assert e5_windows(text) == expected
+
+
+def test_e5_opening_cosine_falls_back_to_the_head_cosine_for_hand_built_profiles(flood: list) -> None:
+    from dataclasses import replace
+
+    head = np.zeros(384, dtype=np.float32)
+    head[0] = 1.0
+    other = np.zeros(384, dtype=np.float32)
+    other[:2] = np.sqrt(0.5)
+    a, b = replace(flood[0], e5=head), replace(flood[1], e5=other)
+    values = features(a, b)
+    assert values["cos_e5_opening"] == pytest.approx(values["cos_e5"]) == pytest.approx(np.sqrt(0.5))
+    opened = features(replace(a, e5_opening=other), replace(b, e5_opening=other))
+    assert opened["cos_e5_opening"] == pytest.approx(1.0) and opened["cos_e5"] == pytest.approx(np.sqrt(0.5))
 
 
 @pytest.mark.parametrize(

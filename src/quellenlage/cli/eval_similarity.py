@@ -286,7 +286,8 @@ def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: 
     "--e5/--no-e5",
     default=True,
     show_default=True,
-    help="Also embed each head with multilingual-e5-small (~0.3 s per text on one core) and score the e5 model.",
+    help="Also embed each opening with multilingual-e5-small (two 300-character windows, ~0.25 s per text on "
+    "one core) and score the e5 model.",
 )
 @click.option(
     "--save",
