@@ -22,7 +22,7 @@ sentence alignment and set overlaps. ``quellenlage eval similarity --save DIR`` 
 SemEval-2022 Task 8 and writes them to ``models/similarity/``:
 
 - ``e5.json`` and ``full.json``: gradient-boosted trees (:class:`TreeModel`) with and without the e5
-  feature; :func:`similarity` uses ``e5`` when both profiles carry e5 vectors;
+  features (``cos_e5``, ``cos_e5_opening``); :func:`similarity` uses ``e5`` when both profiles carry e5 vectors;
 - ``light.json``: ridge regression (:class:`LinearModel`, readable coefficients) on the light
   features, for bulk clustering (:mod:`quellenlage.stories` calibrated its thresholds on it).
 
