@@ -51,7 +51,7 @@ def test_resolve_vectors_passes_explicit_choices_through():
 
 @pytest.mark.slow
 def test_news_repeat_multiplies_news_training_sentences_only(shared_data):
-    base = ner.TrainConfig(data_dir=str(shared_data / "ner"), out="unused", include_wikiann=False)
+    base = ner.TrainConfig(str(shared_data / "ner"), "unused", include_wikiann=False)
     train1, dev1, _ = ner.load_training_data(base)
     train3, dev3, _ = ner.load_training_data(ner.TrainConfig(**{**base.__dict__, "news_repeat": 3}))
     news1 = sum(1 for s in train1 if s.doc_id)
@@ -72,3 +72,10 @@ def test_dev_score_selects_on_the_news_part_before_the_wikiann_sentences(monkeyp
     scores = ner.dev_score(nlp, news + wiki)
     assert scores["news_f1"] == 1.0
     assert scores["f1"] < 1.0
+
+
+def test_train_rejects_an_unknown_selection_score():
+    from quellenlage.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="select_on"):
+        ner.train(ner.TrainConfig("unused", "unused", select_on="accuracy"))
