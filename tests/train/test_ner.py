@@ -28,7 +28,9 @@ def test_build_nlp_with_floret_vectors_gives_unseen_words_a_vector(tmp_path):
     cfg = ner.TrainConfig(data_dir="unused", out="unused", width=16, depth=1, embed_size=100, hidden_width=8)
     nlp = ner.build_nlp(cfg, _floret_pipeline(tmp_path / "vec"))
     assert "static_vectors" in _layer_names(nlp)
-    sentences = [NerSentence(("Olaf", "Scholz", "spricht", "in", "Berlin"), ("B-PER", "I-PER", "O", "O", "B-LOC"))]
+    sentences = [
+        NerSentence(("Olaf", "Scholz", "spricht", "in", "Berlin"), ("B-PER", "I-PER", "O", "O", "B-LOC"))
+    ]
     examples = ner.to_examples(nlp, sentences)
     optimizer = nlp.initialize(lambda: examples)
     nlp.update(examples, sgd=optimizer)

@@ -30,7 +30,10 @@ def test_tokenize_keeps_compounds_and_decimals_whole(text, expected):
 def test_fang_lines_reads_titles_and_paragraphs_and_drops_fragments(tmp_path):
     path = tmp_path / "fang.jsonl.gz"
     records = [
-        {"title": "Neue Regeln in Bayern ab Montag", "text": "Erster Absatz mit Inhalt.\nKurz\n\nZweiter Absatz hier."},
+        {
+            "title": "Neue Regeln in Bayern ab Montag",
+            "text": "Erster Absatz mit Inhalt.\nKurz\n\nZweiter Absatz hier.",
+        },
         {"title": None, "text": None},
     ]
     with gzip.open(path, "wt", encoding="utf-8") as handle:

@@ -282,7 +282,9 @@ def train(cfg: TrainConfig) -> dict[str, object]:
     }
     nlp.meta["name"] = "quellenlage_ner"
     nlp.meta["version"] = "0.1.0"
-    nlp.meta["description"] = "German NER (PER/LOC/ORG/MISC) with floret vectors trained here; see MODEL_CARD.md"
+    nlp.meta["description"] = (
+        "German NER (PER/LOC/ORG/MISC) with floret vectors trained here; see MODEL_CARD.md"
+    )
     nlp.meta["quellenlage_training"] = {k: v for k, v in result.items() if k != "history"}
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -109,17 +109,28 @@ def write_corpus(cfg: VectorsConfig) -> tuple[Path, dict[str, object]]:
     corpus, record = out / "corpus.txt", out / "corpus.json"
     fang_sha = nerdata.file_sha256(fang)
     if record.is_file() and corpus.is_file():
-        info = json.loads(record.read_text(encoding="utf-8"))
-        if (info.get("fang_sha256"), info.get("seed"), info.get("share")) == (fang_sha, cfg.seed, cfg.fang_share):
-            return corpus, info  # the same text, written by an earlier (interrupted) run
+        earlier: dict[str, object] = json.loads(record.read_text(encoding="utf-8"))
+        if (earlier.get("fang_sha256"), earlier.get("seed"), earlier.get("share")) == (
+            fang_sha,
+            cfg.seed,
+            cfg.fang_share,
+        ):
+            return corpus, earlier  # the same text, written by an earlier (interrupted) run
     lines = tokens = 0
     with open(corpus, "w", encoding="utf-8") as handle:
-        for line in chain(fang_lines(fang, cfg.fang_share, cfg.seed), ner_train_lines(data / "ner", cfg.seed)):
+        for line in chain(
+            fang_lines(fang, cfg.fang_share, cfg.seed), ner_train_lines(data / "ner", cfg.seed)
+        ):
             handle.write(line + "\n")
             lines += 1
             tokens += line.count(" ") + 1
-    info: dict[str, object] = {"lines": lines, "tokens": tokens, "fang_sha256": fang_sha, "seed": cfg.seed}
-    info["share"] = cfg.fang_share
+    info: dict[str, object] = {
+        "lines": lines,
+        "tokens": tokens,
+        "fang_sha256": fang_sha,
+        "seed": cfg.seed,
+        "share": cfg.fang_share,
+    }
     record.write_text(json.dumps(info) + "\n", encoding="utf-8")
     return corpus, info
 
@@ -127,7 +138,7 @@ def write_corpus(cfg: VectorsConfig) -> tuple[Path, dict[str, object]]:
 def train_vectors(cfg: VectorsConfig) -> dict[str, object]:
     """Write the corpus, train floret, convert to a spaCy vectors pipeline; returns a record."""
     try:
-        import floret
+        import floret  # type: ignore[import-untyped]
     except ImportError as exc:  # train-time only dependency
         raise ConfigError("training vectors needs floret: `pip install floret` (MIT licence)") from exc
     import spacy
