@@ -24,7 +24,7 @@ def _default_db() -> str:
 
 # name: (default, help). Types are taken from the default.
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "db": (_default_db(), "SQLite database file (or a postgresql:// URL once the postgres extra lands)."),
+    "db": (_default_db(), "SQLite database file (a PostgreSQL store is not implemented yet; postgresql:// URLs are refused)."),
     "max_input_bytes": (20_000_000, "Largest file or HTTP body ingested, in bytes; larger inputs are refused."),
     "min_article_chars": (200, "Texts shorter than this are skipped as too-short."),
     "fetch_timeout": (15.0, "Seconds allowed for one HTTP fetch (connect + read)."),
