@@ -27,6 +27,13 @@ def train() -> None:
 @click.option("--wikiann/--no-wikiann", default=True, show_default=True, help="Add WikiANN train (silver).")
 @click.option("--width", type=int, default=96, show_default=True, help="tok2vec width.")
 @click.option("--resume-from", type=click.Path(file_okay=False), default=None, help="Continue a saved model.")
+@click.option("--vectors", default=None, metavar="DIR|auto",
+              help="Static floret vectors: a spaCy vectors pipeline dir, or 'auto' to train them first "
+                   "(needs the train extra). Default: none (the shipped model).")
+@click.option("--news-repeat", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="Repeat the GermEval/SmartData training sentences this many times.")
+@click.option("--select-on", type=click.Choice(["f1", "news_f1"]), default="f1", show_default=True,
+              help="Dev score that picks the checkpoint: whole dev or its news part.")
 def ner(
     data_dir: str,
     out: str,
@@ -36,6 +43,9 @@ def ner(
     wikiann: bool,
     width: int,
     resume_from: str | None,
+    vectors: str | None,
+    news_repeat: int,
+    select_on: str,
 ) -> None:
     """Train spaCy tok2vec + ner from scratch; prints the training record as one JSON line."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -52,6 +62,9 @@ def ner(
         include_wikiann=wikiann,
         width=width,
         resume_from=resume_from,
+        vectors=vectors,
+        news_repeat=news_repeat,
+        select_on=select_on,
     )
     record = run(cfg)
     (Path(out) / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,43 @@
+"""`quellenlage train ner` passes every option into TrainConfig (the training itself is not run)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from quellenlage.cli import cli
+
+
+def test_train_ner_options_reach_the_config(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quellenlage.train import ner
+
+    seen = []
+
+    def fake_train(cfg):  # type: ignore[no-untyped-def]
+        seen.append(cfg)
+        return {"steps": 0, "history": []}
+
+    monkeypatch.setattr(ner, "train", fake_train)
+    result = CliRunner().invoke(cli, ["train", "ner", "--out", str(tmp_path), "--vectors", "auto",
+                                      "--news-repeat", "3", "--select-on", "news_f1", "--max-minutes", "1"])
+    assert result.exit_code == 0, result.output
+    cfg = seen[0]
+    assert (cfg.vectors, cfg.news_repeat, cfg.select_on, cfg.max_minutes) == ("auto", 3, "news_f1", 1.0)
+    assert json.loads(result.output.strip().splitlines()[-1]) == {"steps": 0}
+    assert (tmp_path / "training.json").is_file()
+
+
+def test_train_ner_defaults_reproduce_the_shipped_model(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quellenlage.train import ner
+
+    seen = []
+    monkeypatch.setattr(ner, "train", lambda cfg: seen.append(cfg) or {"history": []})
+    assert CliRunner().invoke(cli, ["train", "ner", "--out", str(tmp_path)]).exit_code == 0
+    assert (seen[0].vectors, seen[0].news_repeat, seen[0].select_on) == (None, 1, "f1")
+
+
+def test_train_ner_rejects_an_unknown_selection(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["train", "ner", "--out", str(tmp_path), "--select-on", "loss"])
+    assert result.exit_code == 2 and "news_f1" in result.output
