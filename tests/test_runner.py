@@ -54,7 +54,7 @@ def test_a_failed_check_stops_the_run_and_names_the_stage():
     def bad_span(state, progress):
         return {"signals": (Signal("x", "low", "Falsch.", (Span("a1", 0, 999),)),)}
 
-    signal_check = dict((s.name, s.check) for s in STAGES)["signals"]
+    signal_check = {s.name: s.check for s in STAGES}["signals"]
     with pytest.raises(StageError, match="stage 'signals' failed: signal x: span 0:999 outside article a1"):
         run([ARTICLE], stages=[Stage("signals", bad_span, signal_check)])
 
@@ -63,7 +63,7 @@ def test_a_span_into_an_unknown_article_is_caught():
     def foreign(state, progress):
         return {"signals": (Signal("x", "low", "Falsch.", (Span("zz", 0, 1),)),)}
 
-    signal_check = dict((s.name, s.check) for s in STAGES)["signals"]
+    signal_check = {s.name: s.check for s in STAGES}["signals"]
     with pytest.raises(StageError, match="unknown article zz"):
         run([ARTICLE], stages=[Stage("signals", foreign, signal_check)])
 
