@@ -160,3 +160,57 @@ def test_ray_engine_gives_the_same_results_as_local(corpus: Path, tmp_path: Path
     finally:
         engine.close()
     assert _rows(remote) == _rows(local)
+
+
+class _StubEngine:
+    """Answers every chunk without the models; ``fail_after`` chunks, it raises (a crashed engine)."""
+
+    workers = 1
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.fail_after = fail_after
+
+    def map(self, function, chunks):  # type: ignore[no-untyped-def]
+        chunks = list(chunks)  # the whole input is ingested (and its skipped lines written) first
+        for number, chunk in enumerate(chunks):
+            if self.fail_after is not None and number >= self.fail_after:
+                raise RuntimeError("worker died")
+            yield [{"status": "analysed", "article": {"id": a.id}} for a in chunk]
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_same_input_given_twice_gets_one_line(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    counts = run_batch([str(corpus), str(corpus)], out, load_settings(), _StubEngine(), chunk_size=100)
+    names = [row["input"] for row in _rows(out)]
+    assert sorted(names) == sorted(set(names)) and len(names) == 6
+    assert counts.analysed == 4
+
+
+def test_a_crash_after_the_duplicate_lines_does_not_lose_the_first_reading(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError, match="worker died"):
+        run_batch([str(corpus), str(corpus)], out, load_settings(), _StubEngine(fail_after=0),
+                  chunk_size=100)
+    run_batch([str(corpus), str(corpus)], out, load_settings(), _StubEngine(), chunk_size=100,
+              resume=True)
+    analysed = {row["input"] for row in _rows(out) if row["status"] == "analysed"}
+    assert analysed == {f"{corpus}:{n}" for n in (1, 3, 5, 6)}
+
+
+def test_input_names_that_are_not_valid_utf8_are_written_and_resumed(tmp_path: Path) -> None:
+    source = tmp_path / "bericht-\udcff.txt"  # a file name with an undecodable byte (POSIX)
+    try:
+        source.write_text(REPORT, encoding="utf-8")
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("the file system does not take undecodable file names")
+    out = tmp_path / "out.jsonl"
+    counts = run_batch([str(source)], out, load_settings(), _StubEngine())
+    assert counts.analysed == 1
+    assert done_inputs(out) == {str(source)}
+    again = run_batch([str(source)], out, load_settings(), _StubEngine(), resume=True)
+    assert (again.resumed, again.analysed) == (1, 0)

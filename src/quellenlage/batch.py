@@ -243,7 +243,9 @@ def run_batch(
     skip = done_inputs(out) if resume else set()
     counts = Counts()
     tick = progress or (lambda n: None)
-    with out.open("a", encoding="utf-8") as handle:
+    # backslashreplace: a lone surrogate (an undecodable byte in a file name, kept by Python's
+    # surrogateescape) becomes the JSON escape "\\udcff", which json.loads reads back unchanged.
+    with out.open("a", encoding="utf-8", errors="backslashreplace") as handle:
 
         def write(row: dict[str, Any]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -253,8 +255,15 @@ def run_batch(
             # Inputs that need no analysis (skipped, failed) are written as they come; articles are
             # batched. Their input names travel beside the chunk in ``names`` (same order).
             batch: list[Article] = []
+            handled: set[str] = set()  # names written or queued in this run
             for item in iter_ingest(inputs, settings):
                 name = item.outcome.input
+                if name in handled:
+                    # The same input again (a file given twice): its "duplicate" outcome must not
+                    # get a line of its own — written before the first reading returns, it would
+                    # make --resume skip an input whose reading was never written.
+                    continue
+                handled.add(name)
                 if name in skip:
                     counts.resumed += 1
                     tick(1)
