@@ -324,3 +324,14 @@ def test_story_with_unknown_article_is_refused_and_leaves_the_old_story(store: S
     with pytest.raises(StoreError, match=r"not stored \(\['ghost'\]\)"):
         store.put_story(StoredStory("s1", "T", (("a", {}), ("ghost", {}))))
     assert store.get_story("s1").article_ids == ("a",)
+
+
+def test_fts_index_holds_an_article_inserted_and_changed_in_the_same_batch(store: Store) -> None:
+    # The update trigger would 'delete' the first version from the index before the batch's
+    # INSERT … SELECT has put it there, leaving the index inconsistent with its content.
+    first = make_article("c1", text="Erste Fassung über das Hallenbad.")
+    second = make_article("c1", text="Zweite Fassung über die Radwege.")
+    assert store.put_articles([(first, None, ""), (second, None, "")]) == [True, True]
+    _fts_matches_content(store)
+    assert store.search("Hallenbad") == []
+    assert [a.id for a, _ in store.search("Radwege")] == ["c1"]

@@ -54,6 +54,17 @@ _UPSERT_ARTICLE = (
 )
 
 
+def _index_new_rows(conn: sqlite3.Connection, last_pk: int | None) -> int:
+    """Put the rows with a pk above ``last_pk`` into the FTS index (None: none); the new maximum pk."""
+    if last_pk is not None:
+        conn.execute(
+            "INSERT INTO articles_fts (rowid, title, text) SELECT pk, title, text FROM articles WHERE pk > ?",
+            (last_pk,),
+        )
+    (top,) = conn.execute("SELECT coalesce(max(pk), 0) FROM articles").fetchone()
+    return int(top)
+
+
 class ArticleNotFound(StoreError):
     """No stored article has this id or id prefix."""
 
@@ -205,16 +216,19 @@ class Store:
         with self._transaction() as conn:
             # Rows inserted now get a pk above the current maximum (INTEGER PRIMARY KEY picks max+1);
             # they enter the FTS index together below, changed rows through the update trigger.
-            (last_pk,) = conn.execute("SELECT coalesce(max(pk), 0) FROM articles").fetchone()
+            last_pk = _index_new_rows(conn, None)
+            unindexed: set[str] = set()  # ids written since the last _index_new_rows
             for article, raw, raw_type in items:
+                if article.id in unindexed:
+                    # The same id again: if its row is new, index it before the update trigger
+                    # 'deletes' it from the index (deleting an unindexed row corrupts FTS5).
+                    last_pk, unindexed = _index_new_rows(conn, last_pk), set()
+                unindexed.add(article.id)
                 row = _article_row(article)
                 digest = hashlib.blake2b(json.dumps(row).encode(), digest_size=16).hexdigest()
                 cursor = conn.execute(_UPSERT_ARTICLE, (*row, raw, raw_type, digest, now, now))
                 results.append(cursor.rowcount > 0)
-            conn.execute(
-                "INSERT INTO articles_fts (rowid, title, text) SELECT pk, title, text FROM articles WHERE pk > ?",
-                (last_pk,),
-            )
+            _index_new_rows(conn, last_pk)
         return results
 
     def get_article(self, article_id: str) -> Article | None:
