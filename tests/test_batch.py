@@ -214,3 +214,23 @@ def test_input_names_that_are_not_valid_utf8_are_written_and_resumed(tmp_path: P
     assert done_inputs(out) == {str(source)}
     again = run_batch([str(source)], out, load_settings(), _StubEngine(), resume=True)
     assert (again.resumed, again.analysed) == (1, 0)
+
+
+def _blas_threads(chunk: list[int]) -> list[int]:  # top level: picklable for worker processes
+    from threadpoolctl import threadpool_info
+
+    return [max((pool["num_threads"] for pool in threadpool_info()), default=1) for _ in chunk]
+
+
+@pytest.mark.slow
+def test_local_workers_run_one_blas_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Importing the engine's module in a worker loads numpy (and its BLAS thread pool) before the
+    # initializer runs, so setting OMP_NUM_THREADS there alone comes too late.
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    engine = LocalEngine(2)
+    try:
+        results = list(engine.map(_blas_threads, iter([[0], [1]])))  # type: ignore[arg-type]
+    finally:
+        engine.close()
+    assert results == [[1], [1]]

@@ -187,8 +187,13 @@ def make_engine(name: str, workers: int, address: str | None = None) -> Engine:
 
 
 def _single_threaded() -> None:
-    # Worker processes share the cores with each other: one BLAS thread each.
+    # Worker processes share the cores with each other: one BLAS thread each. The variable covers
+    # libraries loaded later; numpy's BLAS is loaded already (importing this module loads it), so
+    # its running thread pool is limited directly (threadpoolctl comes with scikit-learn).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    threadpool_limits(1)
 
 
 def done_inputs(path: Path) -> set[str]:
