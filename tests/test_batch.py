@@ -193,7 +193,7 @@ def test_a_crash_after_the_duplicate_lines_does_not_lose_the_first_reading(
     corpus: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.jsonl"
-    with pytest.raises(RuntimeError, match="worker died"):
+    with pytest.raises(QuellenlageError, match="worker died"):
         run_batch([str(corpus), str(corpus)], out, load_settings(), _StubEngine(fail_after=0),
                   chunk_size=100)
     run_batch([str(corpus), str(corpus)], out, load_settings(), _StubEngine(), chunk_size=100,
@@ -234,3 +234,15 @@ def test_local_workers_run_one_blas_thread_each(monkeypatch: pytest.MonkeyPatch)
     finally:
         engine.close()
     assert results == [[1], [1]]
+
+
+def test_an_engine_failure_says_how_to_continue(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(QuellenlageError, match=r"RuntimeError: worker died.*--resume") as caught:
+        run_batch([str(corpus)], out, load_settings(), _StubEngine(fail_after=1), chunk_size=2)
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    written = done_inputs(out)  # complete lines only: the first chunk and the skipped/failed lines
+    assert {f"{corpus}:1", f"{corpus}:3"} <= written and f"{corpus}:5" not in written
+    counts = run_batch([str(corpus)], out, load_settings(), _StubEngine(), chunk_size=2, resume=True)
+    assert counts.resumed == len(written) and counts.analysed + counts.resumed == 4 + 2
+    assert sorted(r["input"] for r in _rows(out)) == [f"{corpus}:{n}" for n in range(1, 7)]

@@ -287,11 +287,17 @@ def run_batch(
                 yield batch
 
         names: deque[str] = deque()
-        for results in engine.map(assess_chunk, chunks()):
-            for result in results:
-                write({"input": names.popleft(), **result})
-            handle.flush()
-            tick(len(results))
+        try:
+            for results in engine.map(assess_chunk, chunks()):
+                for result in results:
+                    write({"input": names.popleft(), **result})
+                handle.flush()
+                tick(len(results))
+        except Exception as exc:  # a dead worker or cluster: the lines written so far are complete
+            raise QuellenlageError(
+                f"the batch stopped ({type(exc).__name__}: {exc}); the {sum(vars(counts).values())} "
+                f"lines written to {out} are kept: run the same command with --resume to continue"
+            ) from exc
     return counts
 
 
