@@ -246,3 +246,9 @@ def test_an_engine_failure_says_how_to_continue(corpus: Path, tmp_path: Path) ->
     counts = run_batch([str(corpus)], out, load_settings(), _StubEngine(), chunk_size=2, resume=True)
     assert counts.resumed == len(written) and counts.analysed + counts.resumed == 4 + 2
     assert sorted(r["input"] for r in _rows(out)) == [f"{corpus}:{n}" for n in range(1, 7)]
+
+
+def test_an_output_file_that_cannot_be_written_is_a_user_error(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "missing-folder" / "out.jsonl"
+    with pytest.raises(InputError, match=r"cannot write .*out\.jsonl.*folder exists"):
+        run_batch([str(corpus)], out, load_settings(), _StubEngine())

@@ -250,7 +250,14 @@ def run_batch(
     tick = progress or (lambda n: None)
     # backslashreplace: a lone surrogate (an undecodable byte in a file name, kept by Python's
     # surrogateescape) becomes the JSON escape "\\udcff", which json.loads reads back unchanged.
-    with out.open("a", encoding="utf-8", errors="backslashreplace") as handle:
+    try:
+        output = out.open("a", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {out}: {exc.strerror}; check that its folder exists and is writable, "
+            "or choose another --out"
+        ) from None
+    with output as handle:
 
         def write(row: dict[str, Any]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
