@@ -252,3 +252,15 @@ def test_an_output_file_that_cannot_be_written_is_a_user_error(corpus: Path, tmp
     out = tmp_path / "missing-folder" / "out.jsonl"
     with pytest.raises(InputError, match=r"cannot write .*out\.jsonl.*folder exists"):
         run_batch([str(corpus)], out, load_settings(), _StubEngine())
+
+
+def test_an_unreachable_ray_cluster_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    def init(**options: object) -> None:
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=init)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with pytest.raises(QuellenlageError, match=r"ray://head:10001.*Could not find.*--engine local"):
+        make_engine("ray", 1, "ray://head:10001")

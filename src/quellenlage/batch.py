@@ -153,10 +153,17 @@ class RayEngine:
         self._ray = ray
         if not ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if address:
-                ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+            try:
+                if address:
+                    ray.init(address=address, **options)
+                else:
+                    ray.init(num_cpus=workers or os.cpu_count() or 1, **options)
+            except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+                where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
+                raise QuellenlageError(
+                    f"cannot start or reach {where}: {exc}; check --address and that the cluster "
+                    "runs ('ray status' on the head node), or use --engine local"
+                ) from exc
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._task = ray.remote(num_cpus=1)(assess_chunk)
 
