@@ -264,3 +264,9 @@ def test_an_unreachable_ray_cluster_is_a_user_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "ray", fake)
     with pytest.raises(QuellenlageError, match=r"ray://head:10001.*Could not find.*--engine local"):
         make_engine("ray", 1, "ray://head:10001")
+
+
+def test_workers_below_one_is_a_usage_error(corpus: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(tmp_path / "o.jsonl"), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
+    assert not (tmp_path / "o.jsonl").exists()

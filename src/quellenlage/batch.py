@@ -36,6 +36,7 @@ from .ingest import iter_ingest
 from .models import Article
 from .serialize import to_dict
 from .settings import Settings
+from .workers import single_threaded
 
 CHUNK_SIZE = 16  # articles per task: big enough to amortise the hand-off, small enough to balance
 IN_FLIGHT_PER_WORKER = 2  # chunks queued per worker (bounds memory)
@@ -116,7 +117,7 @@ class LocalEngine:
             # spawn, not fork: the driver runs a progress thread, and forking a threaded process
             # can deadlock. Each worker loads the models once (module-level caches).
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                             initializer=_single_threaded)
+                                             initializer=single_threaded)
 
     def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
             chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]:
@@ -191,16 +192,6 @@ def make_engine(name: str, workers: int, address: str | None = None) -> Engine:
     if name == "ray":
         return RayEngine(workers, address)
     raise InputError(f"unknown engine {name!r}: use 'local' or 'ray'")
-
-
-def _single_threaded() -> None:
-    # Worker processes share the cores with each other: one BLAS thread each. The variable covers
-    # libraries loaded later; numpy's BLAS is loaded already (importing this module loads it), so
-    # its running thread pool is limited directly (threadpoolctl comes with scikit-learn).
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    threadpool_limits(1)
 
 
 def done_inputs(path: Path) -> set[str]:

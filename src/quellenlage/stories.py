@@ -189,7 +189,9 @@ def profiled(articles: Iterable[Article], workers: int = 1) -> Iterator[tuple[Ar
     from multiprocessing import get_context
 
     pending: deque[tuple[list[Article], Future[list[Profiled]]]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    from .workers import single_threaded
+
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=single_threaded) as pool:
         for batch in batches:
             pending.append((batch, pool.submit(_profile_batch, batch)))
             if len(pending) > 2 * workers:

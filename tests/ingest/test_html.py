@@ -55,3 +55,14 @@ def test_both_paths_agree_on_a_clean_page(paragraphs: int) -> None:
     full = html_module._extract(_page(paragraphs), None, fast=False)
     assert fast.text == full.text
     assert extract_page(_page(paragraphs)).text == full.text
+
+
+def test_a_short_fast_text_is_kept_when_the_full_extraction_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = html_module._extract
+
+    def full_finds_nothing(html: str, url: str | None, *, fast: bool):  # type: ignore[no-untyped-def]
+        return real(html, url, fast=True) if fast else None
+
+    monkeypatch.setattr(html_module, "_extract", full_finds_nothing)
+    page = extract_page(_page(2))
+    assert page.text is not None and "Schulen" in page.text

@@ -30,7 +30,7 @@ from .ingest_cmd import _RateColumn
               help="Output JSONL file (one line per input).")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: worker processes here; ray: tasks on a Ray cluster (extra 'batch').")
-@click.option("--workers", type=int, default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (local) or CPUs of a local Ray instance (ray without --address).")
 @click.option("--address", default=None, help="Address of an existing Ray cluster (e.g. 'auto', 'ray://head:10001').")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: skip inputs already in --out.")

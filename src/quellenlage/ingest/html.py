@@ -57,12 +57,18 @@ def _extract(html: str, url: str | None, *, fast: bool) -> Any:
     )
 
 
+def _usable(document: Any) -> bool:
+    return document is not None and not isinstance(document, dict)
+
+
 def extract_page(html: str, url: str | None = None) -> Page:
     """Main text and metadata of one page. Malformed or truncated HTML gives what can be read."""
     document = _extract(html, url, fast=True)
-    if document is None or isinstance(document, dict) or len(document.text or "") < FAST_MIN_CHARS:
-        document = _extract(html, url, fast=False)
-    if document is None or isinstance(document, dict):
+    if not _usable(document) or len(document.text or "") < FAST_MIN_CHARS:
+        full = _extract(html, url, fast=False)
+        if _usable(full) and (full.text or not _usable(document)):  # else keep what fast found
+            document = full
+    if not _usable(document):
         return Page(text=None)  # no parseable tree or no main text
     published = _parse_date(document.date)  # trafilatura ran htmldate with _DATE_PARAMS
     canonical = document.url if document.url and document.url.startswith(("http://", "https://")) else None
