@@ -104,6 +104,25 @@ def test_a_dead_worker_leaves_no_line_without_a_result(here, converted_here, mon
     assert converted_here == list(range(1, 32))  # every chunk sent to the worker was redone here
 
 
+def _hang(chunk: list[bytes | None]) -> list[object]:
+    import time
+
+    time.sleep(3600)  # a worker blocked on a lock it inherited from the forking process
+    return []
+
+
+def test_a_hung_worker_is_killed_and_its_lines_are_converted_here(here, converted_here, monkeypatch):
+    import time
+
+    monkeypatch.setattr(bulk, "_convert_chunk", _hang)
+    monkeypatch.setattr(bulk, "CHUNK_TIMEOUT_S", 0.5)
+    started = time.monotonic()
+    converted = _convert(inline_lines=2, chunk_lines=3, workers=1)
+    assert _results(converted) == _results(here)
+    assert converted_here == list(range(1, 32))
+    assert time.monotonic() - started < 30  # the hung worker neither blocks the run nor its shutdown
+
+
 def test_lines_are_converted_here_when_no_worker_can_start(here, monkeypatch):
     monkeypatch.setattr(bulk, "_start_pool", lambda workers: None)
     assert _results(_convert(inline_lines=2, workers=1)) == _results(here)

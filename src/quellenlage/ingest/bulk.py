@@ -36,6 +36,10 @@ IN_FLIGHT = 4
 # One worker: on two cores the other one runs the store's writer, which bounds the pace of
 # `quellenlage ingest` (bench/ingest.py: jsonl_writer_cpu_s vs jsonl_reader_cpu_s).
 WORKERS = 1
+# Seconds to wait for one chunk before the worker counts as hung (a chunk takes ~0.1 s; a forked
+# worker could block on a lock copied while held). A hung worker is killed and its lines are
+# converted here, as for a dead one.
+CHUNK_TIMEOUT_S = 120.0
 
 Converted = Article | BadRecord | None  # None: the line is not converted (too long, broken, empty text)
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
@@ -149,12 +153,20 @@ def _convert_in_pool(
             results = None
             if future is not None:
                 try:
-                    results = [_unpack(value) for value in future.result()]
-                except BrokenProcessPool:  # the worker died (killed, out of memory): redo it here
+                    results = [_unpack(value) for value in future.result(timeout=CHUNK_TIMEOUT_S)]
+                except (BrokenProcessPool, TimeoutError):  # the worker died or hangs: redo it here
                     broken = True
+                    _kill_workers(pool)
             if results is None:
                 results = [_convert_here(line) for line in done]
             yield from zip(done, results, strict=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a broken or hung pool's processes, so that its shutdown cannot block on them."""
+    # ProcessPoolExecutor has no public handle on its processes; ``_processes`` is stable since 3.2.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 def _data(line: Line | Broken) -> bytes | None:
