@@ -75,13 +75,11 @@ def _check_read(state: PipelineState, out: dict[str, Any]) -> str | None:
 
 
 def _signals(state: PipelineState, progress: Progress) -> dict[str, Any]:
-    from .credibility import source_signals
-    from .signals import content_signals
+    from .signals import article_signals
 
     found: list[Signal] = []
     for i, reading in enumerate(state.readings):
-        found.extend(source_signals(reading.article))
-        found.extend(content_signals(reading))
+        found.extend(article_signals(reading))
         progress("signals", i + 1, len(state.readings))
     return {"signals": tuple(found)}
 

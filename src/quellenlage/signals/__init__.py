@@ -33,6 +33,7 @@ from .techniques import technique_signals, techniques
 __all__ = [
     "all_caps",
     "anonymous_sources",
+    "article_signals",
     "call_to_share",
     "content_signals",
     "cross_promotion",
@@ -83,6 +84,14 @@ def content_signals(
         *all_caps(reading),
         *techniques_found,
     )
+
+
+def article_signals(reading: Reading) -> tuple[Signal, ...]:
+    """Everything said about one article: its source signals (outlet and declared origin ratings,
+    :func:`quellenlage.credibility.source_signals`) followed by its content signals."""
+    from quellenlage.credibility import source_signals
+
+    return source_signals(reading.article) + content_signals(reading)
 
 
 def _covered(signal: Signal, chosen: list[Signal]) -> bool:

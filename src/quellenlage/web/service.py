@@ -158,12 +158,11 @@ def story_articles(store: Store, payload: dict[str, Any]) -> list[dict[str, Any]
 
 def reading_view(article: Article) -> tuple[dict[str, Any], list[Piece]]:
     """The article's reading (entities, quotes, dates, numbers) and signals, as data and highlighted text."""
-    from ..credibility import source_signals
     from ..nlp import read
-    from ..signals import content_signals
+    from ..signals import article_signals
 
     reading = read(article)
-    signals = source_signals(article) + content_signals(reading)
+    signals = article_signals(reading)
     marks: list[Mark] = []
     for entity in reading.entities:
         for mention in entity.mentions:
