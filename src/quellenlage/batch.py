@@ -25,9 +25,8 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,7 +35,7 @@ from .ingest import iter_ingest
 from .models import Article
 from .serialize import to_dict
 from .settings import Settings
-from .workers import single_threaded
+from .workers import ordered_map, process_pool
 
 CHUNK_SIZE = 16  # articles per task: big enough to amortise the hand-off, small enough to balance
 IN_FLIGHT_PER_WORKER = 2  # chunks queued per worker (bounds memory)
@@ -45,13 +44,12 @@ TOP_ENTITIES = 10  # entities listed per article, by mention count
 
 def assess(article: Article) -> dict[str, Any]:
     """One article's reading summary, signals and reliability score, as plain JSON-ready data."""
-    from .credibility import source_signals
     from .nlp import read
     from .reliability import score_article
-    from .signals import content_signals
+    from .signals import article_signals
 
     reading = read(article)
-    signals = source_signals(article) + content_signals(reading)
+    signals = article_signals(reading)
     reliability = score_article(article)
     entities = sorted(reading.entities, key=lambda e: (-len(e.mentions), e.name))
     return {
@@ -112,12 +110,7 @@ class LocalEngine:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise InputError(f"--workers must be at least 1, got {self.workers}")
-        self._pool: ProcessPoolExecutor | None = None
-        if self.workers > 1:
-            # spawn, not fork: the driver runs a progress thread, and forking a threaded process
-            # can deadlock. Each worker loads the models once (module-level caches).
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                             initializer=single_threaded)
+        self._pool: ProcessPoolExecutor | None = process_pool(self.workers) if self.workers > 1 else None
 
     def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
             chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]:
@@ -125,14 +118,9 @@ class LocalEngine:
             for chunk in chunks:
                 yield function(chunk)
             return
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        for chunk in chunks:
-            pending.append(self._pool.submit(function, chunk))
-            if len(pending) >= limit:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        ahead = self.workers * IN_FLIGHT_PER_WORKER
+        for _chunk, results in ordered_map(self._pool, function, chunks, ahead):
+            yield results
 
     def close(self) -> None:
         if self._pool is not None:

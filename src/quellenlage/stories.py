@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -185,21 +185,11 @@ def profiled(articles: Iterable[Article], workers: int = 1) -> Iterator[tuple[Ar
         for batch in batches:
             yield from zip(batch, _profile_batch(batch), strict=True)
         return
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
+    from .workers import ordered_map, process_pool
 
-    pending: deque[tuple[list[Article], Future[list[Profiled]]]] = deque()
-    from .workers import single_threaded
-
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=single_threaded) as pool:
-        for batch in batches:
-            pending.append((batch, pool.submit(_profile_batch, batch)))
-            if len(pending) > 2 * workers:
-                done, future = pending.popleft()
-                yield from zip(done, future.result(), strict=True)
-        while pending:
-            done, future = pending.popleft()
-            yield from zip(done, future.result(), strict=True)
+    with process_pool(workers) as pool:
+        for batch, results in ordered_map(pool, _profile_batch, batches, 2 * workers):
+            yield from zip(batch, results, strict=True)
 
 
 def _batches(articles: Iterable[Article]) -> Iterator[list[Article]]:
