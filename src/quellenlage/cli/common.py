@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,6 +18,12 @@ def store_options(command: Any) -> Any:
     """Add ``--db`` and ``--config`` to a command."""
     command = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")(command)
     return click.option("--db", metavar="PATH", help="Database file (overrides the db setting).")(command)
+
+
+def data_option(help: str) -> Any:
+    """The required ``--data FILE`` of the eval commands (an existing file, passed as a Path)."""
+    return click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                        required=True, help=help)
 
 
 @contextmanager

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import click
 
+from .common import data_option
+
 
 @click.command()
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    required=True,
-    help="CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).",
-)
+@data_option("CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).")
 def subjectivity(data: Path) -> None:
     """Score the shipped subjectivity model on a labelled TSV."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -45,12 +42,7 @@ def subjectivity(data: Path) -> None:
 
 
 @click.command()
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    required=True,
-    help="FANG-COVID style JSONL(.gz): id, url, date, source, label (real/fake), title, text.",
-)
+@data_option("FANG-COVID style JSONL(.gz): id, url, date, source, label (real/fake), title, text.")
 @click.option("--limit", type=int, default=None, help="Read only the first N articles.")
 @click.option(
     "--sample", type=int, default=None, help="Evaluate a sample of about N articles, stratified by publisher."

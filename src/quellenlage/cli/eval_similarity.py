@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..similarity import LinearModel, Model, TreeModel
+from .common import data_option
 
 _LANG_SUFFIX = re.compile(r"[a-z]{2}$")
 # Ridge strength; chosen among 0.1/1/10 by the CV score of this command (differences < 0.005).
@@ -259,12 +260,7 @@ def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: 
 
 
 @click.command()
-@click.option(
-    "--data",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    required=True,
-    help="SemEval-2022 Task 8 CSV with texts: pair_id, lang1, lang2, text1, text2, …, Overall.",
-)
+@data_option("SemEval-2022 Task 8 CSV with texts: pair_id, lang1, lang2, text1, text2, …, Overall.")
 @click.option(
     "--mode",
     type=click.Choice(["cv", "heldout"]),
