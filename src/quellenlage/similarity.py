@@ -53,7 +53,7 @@ MAX_SENTENCES = 40  # sentences embedded per article; later ones rarely change t
 MAX_SENTENCE_CHARS = 400
 # The languages of SemEval-2022 Task 8; a pair's language flags let the model calibrate cosines per
 # language (+0.003 to +0.007 Pearson on fold 0 of `quellenlage eval similarity`, where the
-# learner settings were chosen too: see quellenlage.cli.eval_similarity.TREE_PARAMS).
+# learner settings were chosen too: see quellenlage.train.similarity.TREE_PARAMS).
 LANGUAGES = ("de", "en", "es", "fr", "it", "pl", "ru", "tr", "zh", "ar")
 FEATURES = (
     "cos_doc",  # cosine of whole-document fuse embeddings (the plain baseline)

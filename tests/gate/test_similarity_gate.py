@@ -25,7 +25,7 @@ FLOORS = json.loads((Path(__file__).parent / "floors_similarity.json").read_text
 @pytest.mark.gate
 @pytest.mark.slow
 def test_similarity_pearson_on_german_slice_stays_above_floor(shared_data: Path) -> None:
-    from quellenlage.cli.eval_similarity import evaluate, pair_features, read_pairs
+    from quellenlage.train.similarity import evaluate, pair_features, read_pairs
 
     pairs = [
         p

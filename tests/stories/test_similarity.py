@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quellenlage.cli.eval_similarity import Pair, base_pair_id, fit, fit_trees, group_folds, read_pairs
 from quellenlage.errors import InputError, ModelError
 from quellenlage.similarity import (
     E5_FEATURES,
@@ -26,6 +25,7 @@ from quellenlage.similarity import (
     similarity,
     trigrams,
 )
+from quellenlage.train.similarity import Pair, base_pair_id, fit, fit_trees, group_folds, read_pairs
 
 FLOOD_A = (
     "Hochwasser in Passau: Pegel steigt auf 9,80 Meter. Die Stadt Passau hat am Montag den Katastrophenfall "
@@ -156,7 +156,7 @@ def test_tree_model_reproduces_sklearn_and_round_trips_through_json() -> None:
 
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from quellenlage.cli.eval_similarity import TREE_BLEND, TREE_PARAMS
+    from quellenlage.train.similarity import TREE_BLEND, TREE_PARAMS
 
     rng = np.random.default_rng(1)
     x = rng.random((300, 3))

@@ -1,262 +1,18 @@
 """``quellenlage eval similarity``: story similarity on SemEval-2022 Task 8 pairs; one JSON line.
 
-``--mode cv`` (the default) runs k-fold cross-validation on the given file, grouped by *base pair id*
-(``1484039360it_1484180228it`` and ``1484039360_1484180228`` are one group), so translated
-augmentations of a pair never sit on both sides of a split. ``--mode heldout`` scores the shipped
-model (fitted on the whole train file) on an unseen file. Both print the plain baseline (cosine of
-whole-document fast USE embeddings) next to the model so the gain is visible.
-
-Pearson is reported with the sign flipped (SemEval "Overall" is 1 = same … 4 = unrelated), so higher is
-better for both.
+The reading, features, CV protocol and model fitting live in :mod:`quellenlage.train.similarity`;
+see its docstring for the grouping of folds and the sign of Pearson.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import re
-import sys
-import time
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
-import numpy as np
 
 from ..errors import InputError
-from ..similarity import LinearModel, Model, TreeModel
 from .common import data_option
-
-_LANG_SUFFIX = re.compile(r"[a-z]{2}$")
-# Ridge strength; chosen among 0.1/1/10 by the CV score of this command (differences < 0.005).
-RIDGE_ALPHA = 1.0
-
-
-@dataclass(frozen=True)
-class Pair:
-    pair_id: str
-    lang1: str
-    lang2: str
-    text1: str
-    text2: str
-    overall: float
-
-    @property
-    def group(self) -> str:
-        return base_pair_id(self.pair_id)
-
-
-def base_pair_id(pair_id: str) -> str:
-    """``1484039360it_1484180228it`` → ``1484039360_1484180228``: augmentations share a base id."""
-    return "_".join(_LANG_SUFFIX.sub("", part) for part in pair_id.split("_"))
-
-
-def read_pairs(path: Path) -> list[Pair]:
-    """Read a SemEval-2022 Task 8 CSV with texts (pair_id, lang1, lang2, text1, text2, Overall)."""
-    csv.field_size_limit(2**31 - 1)
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        need = {"pair_id", "lang1", "lang2", "text1", "text2", "Overall"}
-        if not need <= set(reader.fieldnames or ()):
-            raise InputError(
-                f"{path} lacks columns {sorted(need - set(reader.fieldnames or ()))}; expected the SemEval-2022 "
-                "Task 8 format with article texts",
-                input=str(path),
-            )
-        return [
-            Pair(
-                row["pair_id"], row["lang1"], row["lang2"], row["text1"], row["text2"], float(row["Overall"])
-            )
-            for row in reader
-            if row["Overall"].strip()
-        ]
-
-
-def group_folds(groups: Sequence[str], k: int, seed: int = 0) -> np.ndarray:
-    """A fold number per item; all items of one group get the same fold (balanced by size)."""
-    sizes: dict[str, int] = defaultdict(int)
-    for group in groups:
-        sizes[group] += 1
-    rng = np.random.default_rng(seed)
-    order = sorted(sizes, key=lambda g: (-sizes[g], rng.random()))
-    load = [0] * k
-    fold_of: dict[str, int] = {}
-    for group in order:
-        fold = min(range(k), key=lambda f: (load[f], f))
-        fold_of[group] = fold
-        load[fold] += sizes[group]
-    return np.array([fold_of[g] for g in groups])
-
-
-def pair_features(
-    pairs: Sequence[Pair], cache_dir: Path | None = None, e5: bool = True
-) -> tuple[np.ndarray, float]:
-    """Feature matrix of ``pairs`` (columns :data:`E5_FEATURES`, or :data:`FEATURES` without ``e5``)
-    and the seconds it took; ``cache_dir`` keeps the embeddings on disk between runs."""
-    from ..similarity import E5_FEATURES, FEATURES, feature_vector, features, profiles
-
-    names = E5_FEATURES if e5 else FEATURES
-    started = time.perf_counter()
-    texts = [p.text1 for p in pairs] + [p.text2 for p in pairs]
-    langs = [p.lang1 for p in pairs] + [p.lang2 for p in pairs]
-    profs = profiles(texts, langs, e5=e5, cache_dir=cache_dir)
-    n = len(pairs)
-    rows = [feature_vector(features(profs[i], profs[n + i]), names) for i in range(n)]
-    x = np.vstack(rows) if rows else np.zeros((0, len(names)))
-    return x, time.perf_counter() - started
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float | None:
-    if len(a) < 3 or np.std(a) < 1e-12 or np.std(b) < 1e-12:
-        return None
-    return round(float(np.corrcoef(a, b)[0, 1]), 4)
-
-
-def overall_to_target(overall: float) -> float:
-    from ..similarity import overall_to_target as convert
-
-    return convert(overall)
-
-
-# Boosting settings, chosen on fold 0 of the 5-fold CV of `quellenlage eval similarity` (train on
-# folds 1-4, score fold 0) among learning rates 0.03/0.05/0.1 x 100/300 rounds x 7/15/31 leaves;
-# the spread on folds 1-4 was < 0.02 Pearson. Re-run that eval after changing them.
-TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20}
-# Weight of the trees when blended with ridge (alpha 1) on the same features; chosen on the same
-# fold 0 among 0.6/0.7/0.8 x alpha 1/10/100 (+0.006 Pearson over trees alone on folds 1-4).
-TREE_BLEND = 0.7
-
-
-def fit(
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str],
-    alpha: float = 1.0,
-    info: dict[str, Any] | None = None,
-) -> LinearModel:
-    """Ridge regression of ``y`` (1 = same story, 0 = unrelated) on standardised ``x`` (columns ``names``)."""
-    from sklearn.linear_model import Ridge  # type: ignore[import-untyped]
-
-    mean = x.mean(axis=0)
-    scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
-    ridge = Ridge(alpha=alpha).fit((x - mean) / scale, y)
-    return LinearModel(
-        tuple(names),
-        tuple(float(c) for c in ridge.coef_),
-        float(ridge.intercept_),
-        tuple(float(m) for m in mean),
-        tuple(float(s) for s in scale),
-        info or {},
-    )
-
-
-def fit_trees(
-    x: np.ndarray,
-    y: np.ndarray,
-    names: Sequence[str],
-    info: dict[str, Any] | None = None,
-    seed: int = 0,
-) -> TreeModel:
-    """Gradient-boosted trees (:data:`TREE_PARAMS`) of ``y`` on ``x``, exported to plain lists and
-    blended (:data:`TREE_BLEND`) with ridge regression on the same features."""
-    from sklearn.ensemble import HistGradientBoostingRegressor  # type: ignore[import-untyped]
-
-    booster = HistGradientBoostingRegressor(random_state=seed, **TREE_PARAMS).fit(x, y)
-    trees = []
-    for (predictor,) in booster._predictors:
-        nodes = predictor.nodes
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append(
-            {
-                "feature": np.where(leaf, -1, nodes["feature_idx"]).tolist(),
-                "threshold": [float(t) for t in nodes["num_threshold"]],
-                "left": nodes["left"].tolist(),
-                "right": nodes["right"].tolist(),
-                "value": [round(float(v), 8) for v in nodes["value"]],
-                "missing_left": nodes["missing_go_to_left"].astype(int).tolist(),
-            }
-        )
-    base = float(np.ravel(booster._baseline_prediction)[0])
-    linear = fit(x, y, names=names, alpha=1.0)
-    return TreeModel(tuple(names), base, tuple(trees), info or {}, linear, TREE_BLEND)
-
-
-def _columns(x: np.ndarray) -> tuple[str, ...]:
-    from ..similarity import E5_FEATURES, FEATURES
-
-    return E5_FEATURES if x.shape[1] == len(E5_FEATURES) else FEATURES
-
-
-def _fit(
-    x: np.ndarray, y: np.ndarray, names: Sequence[str], kind: str, info: dict[str, object] | None = None
-) -> Model:
-    """The learner of each shipped model: ridge for ``light`` (readable, stories.py calibrated on it),
-    boosted trees for ``full`` and ``e5``."""
-    if kind == "light":
-        return fit(x, y, names=names, alpha=RIDGE_ALPHA, info=info)
-    return fit_trees(x, y, names=names, info=info)
-
-
-def _predict(
-    pairs: Sequence[Pair], x: np.ndarray, y: np.ndarray, kind: str, mode: str, k: int, seed: int
-) -> np.ndarray:
-    from ..similarity import E5_FEATURES, FEATURES, LIGHT_FEATURES, shipped_model
-
-    all_names = _columns(x)
-    if mode == "heldout":
-        model = shipped_model(kind)
-        return model.predict(x[:, [all_names.index(name) for name in model.names]])
-    names = {"e5": E5_FEATURES, "full": FEATURES, "light": LIGHT_FEATURES}[kind]
-    columns = [all_names.index(name) for name in names]
-    predicted = np.zeros(len(pairs))
-    folds = group_folds([p.group for p in pairs], k, seed)
-    for fold in range(k):
-        test = folds == fold
-        model = _fit(x[~test][:, columns], y[~test], names, kind)
-        predicted[test] = model.predict(x[test][:, columns])
-    return predicted
-
-
-def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: int = 0) -> dict[str, object]:
-    """Pearson (higher = more similar) of the best model the features allow (``e5`` if ``x`` has the
-    e5 column, else ``full``), the fuse-only full model, the light model (bulk clustering) and the
-    baseline, overall and per language pair. In cv mode also the main model on fold 0 (where
-    :data:`quellenlage.similarity.TREE_PARAMS` were chosen) and on folds 1-4 (untouched by that choice)."""
-    y = np.array([overall_to_target(p.overall) for p in pairs])
-    names = _columns(x)
-    main = "e5" if "cos_e5" in names else "full"
-    predicted = _predict(pairs, x, y, main, mode, k, seed)
-    full = predicted if main == "full" else _predict(pairs, x, y, "full", mode, k, seed)
-    light = _predict(pairs, x, y, "light", mode, k, seed)
-    baseline = x[:, names.index("cos_doc")]
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(pairs):
-        by_lang[f"{p.lang1}-{p.lang2}"].append(i)
-    result: dict[str, object] = {
-        "model": main,
-        "pearson": _pearson(predicted, y),
-        "full_pearson": _pearson(full, y),
-        "light_pearson": _pearson(light, y),
-        "baseline_pearson": _pearson(baseline, y),
-    }
-    if mode == "cv":
-        first = group_folds([p.group for p in pairs], k, seed) == 0
-        result["fold0_pearson"] = _pearson(predicted[first], y[first])
-        result["folds1_4_pearson"] = _pearson(predicted[~first], y[~first])
-    result["by_lang"] = {
-        lang: {
-            "n": len(ix),
-            "pearson": _pearson(predicted[ix], y[ix]),
-            "full": _pearson(full[ix], y[ix]),
-            "light": _pearson(light[ix], y[ix]),
-            "baseline": _pearson(baseline[ix], y[ix]),
-        }
-        for lang, ix in sorted(by_lang.items(), key=lambda kv: -len(kv[1]))
-    }
-    return result
 
 
 @click.command()
@@ -302,6 +58,8 @@ def similarity(
     save: Path | None,
 ) -> None:
     """Pearson correlation of the story-similarity score with SemEval "Overall"; one JSON line."""
+    from ..train.similarity import evaluate, pair_features, read_pairs, save_models
+
     pairs = read_pairs(data)
     if lang:
         pairs = [p for p in pairs if lang in (p.lang1, p.lang2)]
@@ -315,29 +73,7 @@ def similarity(
     result.update(evaluate(pairs, x, mode, k=folds))
     result["pairs_per_s"] = round(len(pairs) / max(seconds, 1e-9), 1)
     if save:
-        _save(save, pairs, x, result, data.name, mode)
+        save_models(save, pairs, x, result, data.name, mode)
     click.echo(json.dumps(result))
 
 
-def _save(
-    save: Path, pairs: Sequence[Pair], x: np.ndarray, result: dict[str, object], data: str, mode: str
-) -> None:
-    """Fit every model the features allow on all pairs and write ``<kind>.json`` to ``save``."""
-    from ..similarity import E5_FEATURES, FEATURES, LIGHT_FEATURES
-
-    y = np.array([overall_to_target(p.overall) for p in pairs])
-    all_names = _columns(x)
-    kinds = {"full": (FEATURES, "full_pearson"), "light": (LIGHT_FEATURES, "light_pearson")}
-    if "cos_e5" in all_names:
-        kinds["e5"] = (E5_FEATURES, "pearson")
-    save.mkdir(parents=True, exist_ok=True)
-    for kind, (names, key) in kinds.items():
-        info = {"data": data, "n": len(pairs), f"{mode}_pearson": result[key]}
-        columns = [all_names.index(name) for name in names]
-        model = _fit(x[:, columns], y, names, kind, info)
-        indent = 1 if kind == "light" else None  # the linear model stays readable; trees are long
-        (save / f"{kind}.json").write_text(json.dumps(model.to_dict(), indent=indent) + "\n")
-    print(
-        f"saved {', '.join(f'{k}.json' for k in kinds)} fitted on all {len(pairs)} pairs to {save}",
-        file=sys.stderr,
-    )
