@@ -63,6 +63,13 @@ def test_every_input_gets_one_line(corpus: Path, tmp_path: Path) -> None:
         assert row["reading"]["sentences"] >= 4
     report, rant = by_input[f"{corpus}:1"], by_input[f"{corpus}:3"]
     assert "Jens Spahn" in {e["name"] for e in report["reading"]["top_entities"]}
+    # every listed entity points to where it is first mentioned in its article
+    texts = {1: REPORT, 3: RANT}
+    for n, row in ((1, report), (3, rant)):
+        for entity in row["reading"]["top_entities"]:
+            span = entity["first_span"]
+            assert span["article_id"] == row["article"]["id"]
+            assert texts[n][span["start"]:span["end"]] in {entity["name"], *entity["name"].split()}
     kinds = {s["kind"] for s in rant["signals"]}
     assert "call_to_share" in kinds
     assert "call_to_share" not in {s["kind"] for s in report["signals"]}

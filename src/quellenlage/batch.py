@@ -69,7 +69,8 @@ def assess(article: Article) -> dict[str, Any]:
             "dates": len(reading.dates),
             "numbers": len(reading.numbers),
             "top_entities": [
-                {"name": e.name, "type": e.type.value, "mentions": len(e.mentions)}
+                {"name": e.name, "type": e.type.value, "mentions": len(e.mentions),
+                 "first_span": to_dict(e.mentions[0].span)}
                 for e in entities[:TOP_ENTITIES]
             ],
         },
