@@ -250,18 +250,19 @@ def test_subjective_report_skips_headings() -> None:
 
 
 def test_subjective_report_uses_model_hook_only_on_report_sections() -> None:
-    seen: list[str] = []
+    calls: list[list[str]] = []
 
-    def model(sentence: str) -> float:
-        seen.append(sentence)
-        return 0.9
+    def model(sentences) -> list[float]:
+        calls.append(list(sentences))
+        return [0.9] * len(sentences)
 
     reading = make_reading((R, "Der Bundestag stimmte am Donnerstag ab."), (O, "Das war ein Fehler."))
     signals = subjective_report(reading, subjectivity=model)
     assert texts(reading, signals) == ["Der Bundestag stimmte am Donnerstag ab."]
     assert dict(signals[0].data)["method"] == "model"
-    assert seen == ["Der Bundestag stimmte am Donnerstag ab."]
-    assert subjective_report(reading, subjectivity=lambda s: 0.1) == ()
+    assert calls == [["Der Bundestag stimmte am Donnerstag ab."]]
+    assert subjective_report(reading, subjectivity=lambda batch: [0.1] * len(batch)) == ()
+    # (batch hook: more cases in tests/signals/test_subjectivity_hook.py)
 
 
 # --- anonymous sources ------------------------------------------------------------------------

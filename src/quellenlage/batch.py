@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ from .errors import InputError, QuellenlageError
 from .ingest import iter_ingest
 from .models import Article
 from .serialize import to_dict
-from .settings import Settings
+from .settings import SETTINGS, Settings
 from .workers import ordered_map, process_pool
 
 CHUNK_SIZE = 16  # articles per task: big enough to amortise the hand-off, small enough to balance
@@ -42,14 +43,16 @@ IN_FLIGHT_PER_WORKER = 2  # chunks queued per worker (bounds memory)
 TOP_ENTITIES = 10  # entities listed per article, by mention count
 
 
-def assess(article: Article) -> dict[str, Any]:
-    """One article's reading summary, signals and reliability score, as plain JSON-ready data."""
+def assess(article: Article, subjectivity: str = SETTINGS["subjectivity"][0]) -> dict[str, Any]:
+    """One article's reading summary, signals and reliability score, as plain JSON-ready data.
+
+    ``subjectivity`` is the setting of that name ("model" loads the model once per worker process)."""
     from .nlp import read
     from .reliability import score_article
-    from .signals import article_signals
+    from .signals import article_signals, subjectivity_hook
 
     reading = read(article)
-    signals = article_signals(reading)
+    signals = article_signals(reading, subjectivity=subjectivity_hook(subjectivity))
     reliability = score_article(article)
     entities = sorted(reading.entities, key=lambda e: (-len(e.mentions), e.name))
     return {
@@ -79,12 +82,14 @@ def assess(article: Article) -> dict[str, Any]:
     }
 
 
-def assess_chunk(articles: Sequence[Article]) -> list[dict[str, Any]]:
+def assess_chunk(
+    articles: Sequence[Article], subjectivity: str = SETTINGS["subjectivity"][0]
+) -> list[dict[str, Any]]:
     """:func:`assess` on each article; an error in one article is recorded, not raised."""
     out = []
     for article in articles:
         try:
-            out.append({"status": "analysed", **assess(article)})
+            out.append({"status": "analysed", **assess(article, subjectivity)})
         except Exception as exc:  # noqa: BLE001 — one bad article must not sink a long batch
             out.append({"status": "failed", "reason": "analysis-error",
                         "detail": f"{type(exc).__name__}: {exc}", "article": {"id": article.id}})
@@ -282,7 +287,8 @@ def run_batch(
 
         names: deque[str] = deque()
         try:
-            for results in engine.map(assess_chunk, chunks()):
+            assess_with = partial(assess_chunk, subjectivity=settings.subjectivity)
+            for results in engine.map(assess_with, chunks()):
                 for result in results:
                     write({"input": names.popleft(), **result})
                 handle.flush()

@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import QuellenlageError, StageError
 from .models import Article, Reading, Signal
+from .settings import Settings, load_settings
 
 Progress = Callable[[str, int, int], None]  # (stage name, items done, items total)
 
@@ -33,6 +34,7 @@ class PipelineState:
     signals: tuple[Signal, ...] = ()
     analysis: Any = None  # quellenlage.story.StoryAnalysis
     briefing: Any = None  # quellenlage.briefing.Briefing
+    settings: Settings | None = None  # None: load_settings() (config file and environment)
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,13 @@ def _check_read(state: PipelineState, out: dict[str, Any]) -> str | None:
 
 
 def _signals(state: PipelineState, progress: Progress) -> dict[str, Any]:
-    from .signals import article_signals
+    from .signals import article_signals, subjectivity_hook
 
+    settings = state.settings or load_settings()
+    subjectivity = subjectivity_hook(settings.subjectivity)
     found: list[Signal] = []
     for i, reading in enumerate(state.readings):
-        found.extend(article_signals(reading))
+        found.extend(article_signals(reading, subjectivity=subjectivity))
         progress("signals", i + 1, len(state.readings))
     return {"signals": tuple(found)}
 
@@ -158,12 +162,17 @@ def run(
     *,
     stages: Sequence[Stage] = STAGES,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> PipelineState:
-    """Run ``stages`` in order over ``articles`` and return the final state."""
+    """Run ``stages`` in order over ``articles`` and return the final state.
+
+    ``settings`` reach the stages through the state (``subjectivity`` chooses the signals stage's
+    subjectivity judge); without them the stages load the settings of the config file and environment.
+    """
     if not articles:
         raise StageError("no articles to analyse: every input was skipped or failed", stage="read")
     report = progress or _noop
-    state = PipelineState(articles=tuple(articles))
+    state = PipelineState(articles=tuple(articles), settings=settings)
     for stage in stages:
         try:
             out = stage.run(state, report)

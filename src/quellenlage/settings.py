@@ -24,18 +24,39 @@ def _default_db() -> str:
 
 # name: (default, help). Types are taken from the default.
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "db": (_default_db(), "SQLite database file (a PostgreSQL store is not implemented yet; postgresql:// URLs are refused)."),
-    "max_input_bytes": (20_000_000, "Largest file or HTTP body ingested, in bytes; larger inputs are refused."),
+    "db": (
+        _default_db(),
+        "SQLite database file (a PostgreSQL store is not implemented yet; postgresql:// URLs are refused).",
+    ),
+    "max_input_bytes": (
+        20_000_000,
+        "Largest file or HTTP body ingested, in bytes; larger inputs are refused.",
+    ),
     "min_article_chars": (200, "Texts shorter than this are skipped as too-short."),
     "fetch_timeout": (15.0, "Seconds allowed for one HTTP fetch (connect + read)."),
     "fetch_max_redirects": (5, "Redirects followed per fetch; every hop is checked by the SSRF guard."),
-    "user_agent": ("quellenlage/0.1 (+https://example.invalid/quellenlage)", "User-Agent sent when fetching."),
+    "user_agent": (
+        "quellenlage/0.1 (+https://example.invalid/quellenlage)",
+        "User-Agent sent when fetching.",
+    ),
     "allow_private_urls": (False, "Allow fetching private/loopback addresses. Only for tests on loopback."),
-    "api_token": ("", "Token required by the web API for anything that writes or fetches; empty = read-only."),
+    "api_token": (
+        "",
+        "Token required by the web API for anything that writes or fetches; empty = read-only.",
+    ),
     "rate_limit_per_minute": (10, "Analyse requests per client and minute accepted by the web app."),
     "max_request_bytes": (5_000_000, "Largest request body the web app accepts."),
     "story_window_days": (7, "Articles further apart than this are not put into one story."),
+    "subjectivity": (
+        "rules",
+        (
+            "How the 'subjective_report' signal judges report sentences: 'rules' (evaluative words and "
+            "stance adverbs) or 'model' (the trained sentence-subjectivity model, one e5 pass per sentence)."
+        ),
+    ),
 }
+# Settings that take one of a few words; any other value is refused with the list.
+CHOICES: dict[str, tuple[str, ...]] = {"subjectivity": ("model", "rules")}
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,7 @@ class Settings:
     rate_limit_per_minute: int
     max_request_bytes: int
     story_window_days: int
+    subjectivity: str
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -58,6 +80,11 @@ class Settings:
 
 def _coerce(name: str, value: Any) -> Any:
     default = SETTINGS[name][0]
+    if name in CHOICES:
+        text = str(value).strip().lower()
+        if text not in CHOICES[name]:
+            raise ConfigError(f"setting '{name}' must be one of {', '.join(CHOICES[name])}, got {value!r}")
+        return text
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):
@@ -78,7 +105,9 @@ def _coerce(name: str, value: Any) -> Any:
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     values: dict[str, Any] = {name: default for name, (default, _) in SETTINGS.items()}
-    path = Path(config_file) if config_file else Path(os.environ.get("QUELLENLAGE_CONFIG", "quellenlage.toml"))
+    path = (
+        Path(config_file) if config_file else Path(os.environ.get("QUELLENLAGE_CONFIG", "quellenlage.toml"))
+    )
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

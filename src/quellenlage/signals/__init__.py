@@ -1,6 +1,8 @@
 """Content signals of one article and the reader-facing summary of all signals.
 
-- :func:`content_signals` runs every detector of :mod:`.content` and :mod:`.techniques` on a Reading.
+- :func:`content_signals` runs every detector of :mod:`.content` and :mod:`.techniques` on a Reading;
+  :func:`article_signals` adds the source signals.
+- :func:`subjectivity_hook` turns the ``subjectivity`` setting into the hook those take.
 - :func:`stale_signal` is called by the comparison stage once it knows how old the events are.
 - :func:`summarise_signals` turns source and content signals into 1–5 German sentences for the
   briefing's Quellenlage section, most severe first.
@@ -10,11 +12,14 @@ Source signals (outlet ratings) live in :mod:`quellenlage.credibility`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
+from quellenlage.errors import ConfigError
 from quellenlage.models import Reading, Signal
+from quellenlage.settings import CHOICES
 
 from .content import (
+    Subjectivity,
     all_caps,
     anonymous_sources,
     call_to_share,
@@ -27,10 +32,13 @@ from .content import (
     newness_spans,
     stale_signal,
     subjective_report,
+    subjectivity_candidates,
 )
 from .techniques import technique_signals, techniques
 
 __all__ = [
+    "SUBJECTIVITY_METHODS",
+    "Subjectivity",
     "all_caps",
     "anonymous_sources",
     "article_signals",
@@ -46,6 +54,8 @@ __all__ = [
     "repeats",
     "stale_signal",
     "subjective_report",
+    "subjectivity_candidates",
+    "subjectivity_hook",
     "summarise_signals",
     "technique_signals",
     "techniques",
@@ -54,18 +64,34 @@ __all__ = [
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1, "info": 0}
 MAX_SUMMARY_SENTENCES = 5
 NO_SIGNALS = "Für diesen Artikel wurden keine auffälligen Quellen- oder Stilmerkmale festgestellt."
+# Values of the ``subjectivity`` setting: the trained sentence model, or the evaluative-word rule.
+SUBJECTIVITY_METHODS = CHOICES["subjectivity"]
 
 
-def content_signals(
-    reading: Reading, subjectivity: Callable[[str], float] | None = None
-) -> tuple[Signal, ...]:
+def subjectivity_hook(method: str) -> Subjectivity | None:
+    """The hook for a ``subjectivity`` setting value: the trained model's batch scorer for
+    ``"model"`` (loaded lazily, once per process, on first use), ``None`` (the rule fallback) for
+    ``"rules"``."""
+    if method == "rules":
+        return None
+    if method == "model":
+        from quellenlage.subjectivity import subjectivity_score
+
+        return subjectivity_score
+    raise ConfigError(
+        f"setting 'subjectivity' must be one of {', '.join(SUBJECTIVITY_METHODS)}, got {method!r}"
+    )
+
+
+def content_signals(reading: Reading, subjectivity: Subjectivity | None = None) -> tuple[Signal, ...]:
     """All content signals of one reading, in detector order.
 
     ``loaded_language`` is the PTC technique Loaded_Language found with the same lexicon, so
     ``technique:Loaded_Language`` is not reported a second time here (call :func:`technique_signals`
     for the technique list on its own).
-    ``subjectivity`` (sentence → P(subjective)) plugs in the trained subjectivity model; without it a
-    rule-based fallback decides which report sentences are evaluative.
+    ``subjectivity`` (sentences → P(subjective) each, one call per reading) plugs in the trained
+    subjectivity model; without it a rule-based fallback decides which report sentences are
+    evaluative (see :func:`subjectivity_hook`).
     """
     loaded = loaded_language(reading)
     techniques_found = technique_signals(reading)
@@ -86,12 +112,13 @@ def content_signals(
     )
 
 
-def article_signals(reading: Reading) -> tuple[Signal, ...]:
+def article_signals(reading: Reading, *, subjectivity: Subjectivity | None = None) -> tuple[Signal, ...]:
     """Everything said about one article: its source signals (outlet and declared origin ratings,
-    :func:`quellenlage.credibility.source_signals`) followed by its content signals."""
+    :func:`quellenlage.credibility.source_signals`) followed by its content signals, with the
+    ``subjectivity`` hook (:func:`subjectivity_hook` of the setting; ``None``: the rule fallback)."""
     from quellenlage.credibility import source_signals
 
-    return source_signals(reading.article) + content_signals(reading)
+    return source_signals(reading.article) + content_signals(reading, subjectivity)
 
 
 def _covered(signal: Signal, chosen: list[Signal]) -> bool:

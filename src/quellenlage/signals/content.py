@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import simplemma
 from spacy.lang.de.stop_words import STOP_WORDS
 
+from quellenlage.errors import ModelError
 from quellenlage.models import Article, Reading, SectionRole, Signal, Span
 
 from .common import (
     REPORT_LIKE,
+    Word,
     examples,
     excerpt,
     inside,
@@ -40,6 +42,9 @@ from .common import (
 # Severity escalates when a cue recurs: one anonymous source or one loaded word can be style, three
 # are a pattern. Chosen by reading the seeds and FANG-COVID samples; re-run tests/test_signals.py.
 RECURRING = 3
+# A subjectivity hook scores a batch of sentences (P(subjective) each, same order); the trained model's
+# is :func:`quellenlage.subjectivity.subjectivity_score`, chosen by the ``subjectivity`` setting.
+Subjectivity = Callable[[Sequence[str]], Iterable[float]]
 # Subjectivity model hook: sentences scoring at least this are flagged. 0.7 keeps precision high for a
 # reader-facing claim; recalibrate with `quellenlage eval subjectivity` when the model changes.
 SUBJECTIVITY_THRESHOLD = 0.7
@@ -157,46 +162,66 @@ def _attributed(reading: Reading, start: int, end: int, ws_lemmas: set[str]) -> 
     return any(q.span.start < end and start < q.span.end for q in reading.quotes)
 
 
-def subjective_report(
-    reading: Reading, subjectivity: Callable[[str], float] | None = None
-) -> tuple[Signal, ...]:
-    """Evaluative sentences presented as report (REPORT sections only, unattributed, outside quotes).
+def _rule_subjective(ws: Sequence[Word]) -> bool:
+    """The rule fallback: evaluative words or stance adverbs among the sentence's own words."""
+    evaluative = sum(w.lemma in word_set("evaluative") for w in ws)
+    stance = sum(
+        w.lemma in word_set("stance_adverbs") or w.text.lower() in word_set("stance_adverbs") for w in ws
+    )
+    return evaluative >= RULE_MIN_EVALUATIVE or stance >= RULE_MIN_STANCE
 
-    ``subjectivity`` maps a sentence to P(subjective); without it a rule counts evaluative words,
-    stance adverbs. First-person pronouns are not counted: in news they mostly mark interviews.
+
+def subjectivity_candidates(reading: Reading) -> list[tuple[int, int, list[Word]]]:
+    """The sentences :func:`subjective_report` judges: REPORT units, not headings, unattributed, with
+    words of their own (a sentence that is all quotation is reported speech).
+
+    Each is ``(start, end, words outside quotations)``; the model hook sees exactly these sentences.
     """
     text = reading.article.text
     regions = quoted_regions(reading)
-    hits = []
+    out = []
     for unit in units(reading):
         if unit.role is not SectionRole.REPORT or unit.heading:  # headings are not sentences of report
             continue
         ws = [w for w in words(text, unit.start, unit.end) if not inside(w.start, w.end, regions)]
-        if _attributed(reading, unit.start, unit.end, {w.lemma for w in ws}):
-            continue
-        if subjectivity is not None:
-            flagged = subjectivity(text[unit.start : unit.end]) >= SUBJECTIVITY_THRESHOLD
-        else:
-            evaluative = sum(w.lemma in word_set("evaluative") for w in ws)
-            stance = sum(
-                w.lemma in word_set("stance_adverbs") or w.text.lower() in word_set("stance_adverbs")
-                for w in ws
+        if ws and not _attributed(reading, unit.start, unit.end, {w.lemma for w in ws}):
+            out.append((unit.start, unit.end, ws))
+    return out
+
+
+def subjective_report(reading: Reading, subjectivity: Subjectivity | None = None) -> tuple[Signal, ...]:
+    """Evaluative sentences presented as report (REPORT sections only, unattributed, outside quotes).
+
+    ``subjectivity`` maps a batch of sentences to P(subjective) each; it is called once per reading
+    with every candidate sentence (none: not called), and a sentence is flagged at
+    ``SUBJECTIVITY_THRESHOLD``. Without it a rule counts evaluative words and stance adverbs.
+    First-person pronouns are not counted: in news they mostly mark interviews.
+    """
+    text = reading.article.text
+    candidates = subjectivity_candidates(reading)
+    if subjectivity is not None and candidates:
+        scores = [float(p) for p in subjectivity([text[a:b] for a, b, _ in candidates])]
+        if len(scores) != len(candidates):
+            raise ModelError(
+                f"the subjectivity model returned {len(scores)} scores for {len(candidates)} sentences; "
+                "a subjectivity hook must return one P(subjective) per sentence, in order"
             )
-            flagged = evaluative >= RULE_MIN_EVALUATIVE or stance >= RULE_MIN_STANCE
-        if flagged:
-            hits.append((unit.start, unit.end))
+        flags = [p >= SUBJECTIVITY_THRESHOLD for p in scores]
+    else:
+        flags = [_rule_subjective(ws) for _, _, ws in candidates]
+    hits = [(a, b) for (a, b, _), flagged in zip(candidates, flags, strict=True) if flagged]
     if not hits:
         return ()
     found = spans(reading, hits)
     n = len(found)
     count = "enthält ein Satz" if n == 1 else f"enthalten {n} Sätze"
-    text = f"Im Berichtsteil {count} Wertungen ohne Zuschreibung an eine Quelle, etwa {examples(reading, found, 1)}."
+    explanation = f"Im Berichtsteil {count} Wertungen ohne Zuschreibung an eine Quelle, etwa {examples(reading, found, 1)}."
     method = "model" if subjectivity is not None else "rules"
     return (
         _signal(
             "subjective_report",
             _escalate("low", n),
-            text,
+            explanation,
             reading,
             found,
             (("count", str(n)), ("method", method)),

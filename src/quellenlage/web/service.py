@@ -156,13 +156,18 @@ def story_articles(store: Store, payload: dict[str, Any]) -> list[dict[str, Any]
     return out
 
 
-def reading_view(article: Article) -> tuple[dict[str, Any], list[Piece]]:
-    """The article's reading (entities, quotes, dates, numbers) and signals, as data and highlighted text."""
+def reading_view(article: Article, settings: Settings | None = None) -> tuple[dict[str, Any], list[Piece]]:
+    """The article's reading (entities, quotes, dates, numbers) and signals, as data and highlighted text.
+
+    ``settings.subjectivity`` chooses how subjective report sentences are judged (``None``: the
+    settings of the config file and environment)."""
     from ..nlp import read
-    from ..signals import article_signals
+    from ..settings import load_settings
+    from ..signals import article_signals, subjectivity_hook
 
     reading = read(article)
-    signals = article_signals(reading)
+    hook = subjectivity_hook((settings or load_settings()).subjectivity)
+    signals = article_signals(reading, subjectivity=hook)
     marks: list[Mark] = []
     for entity in reading.entities:
         for mention in entity.mentions:
