@@ -5,14 +5,24 @@ each article :class:`Clusterer`
 
 1. asks the near-duplicate index (:mod:`quellenlage.dedup`) whether it copies an earlier article;
    a copy joins the copied article's story (reason ``copy_of``),
-2. otherwise ranks the *open* stories (last article at most ``window_days`` before this one, see
-   ``settings.story_window_days``) by cosine to their centroid, scores the best few against their
+2. otherwise ranks the open stories that the article *fits* (see below) by cosine to their
+   centroid, scores the best few against their
    latest members with the light similarity model (:mod:`quellenlage.similarity`), and joins the best
    story whose member both scores at least :data:`JOIN_MIN_SCORE` and shares at least
    :data:`MIN_SHARED_RARE_NAMES` *rare* names with the article (capitalised words that few of the
    articles seen so far contain, see :class:`NameFrequencies`): on an all-COVID corpus the score
    alone joins same-topic reports of different events,
 3. else starts a new story.
+
+The window bounds a whole story: an article joins a story (by similarity or as a copy) only if the
+story then still spans at most ``window_days`` (``settings.story_window_days``), i.e. it is within
+the window of *every* dated member, not merely of the latest one. Bounding by the latest member let
+chains of daily reports grow without end (RKI case numbers: each day's report matches the day
+before's; on FANG-COVID one such story had 93 articles over five months). "Within the window of
+every member" rather than "of the earliest member" because articles do not arrive in date order (a
+feed delivers yesterday's piece late; a store is clustered incrementally): the bound must hold for an
+article older than the story too, and then it is the latest member that limits it. Undated articles
+are not bound (they join on similarity alone) and do not stretch a story's dates.
 
 Profiling (one fuse embedding of the lead, name and number sets, the MinHash signature) is most of
 the work; ``add_many(..., workers=2)`` does it in worker processes while the main process places the
@@ -203,7 +213,9 @@ def _batches(articles: Iterable[Article]) -> Iterator[list[Article]]:
         yield batch
 
 
-_UNDATED = (-(10**9), 10**9)  # date range (ordinal days) of a story without dates: always open
+# Date range (ordinal days) stored for a story without dates: an empty range (first after last), so
+# that it fits every article (see _OpenIndex.rank).
+_UNDATED = (10**9, -(10**9))
 
 
 class _OpenIndex:
@@ -244,7 +256,8 @@ class _OpenIndex:
             self.put(story)
 
     def rank(self, head: np.ndarray, day: dt.date | None, window: dt.timedelta) -> list[str]:
-        """Open story ids within the window of ``day``, best centroid cosine first, above PREFILTER_COS."""
+        """Ids of the open stories that an article of ``day`` fits (every dated member within the
+        window of ``day``), best centroid cosine first, above PREFILTER_COS."""
         n = len(self.ids)
         if n == 0:
             return []
@@ -252,7 +265,7 @@ class _OpenIndex:
         ok = cos >= PREFILTER_COS
         if day is not None:
             lo, hi = (day - window).toordinal(), (day + window).toordinal()
-            ok &= (self.last[:n] >= lo) & (self.first[:n] <= hi)
+            ok &= (self.first[:n] >= lo) & (self.last[:n] <= hi)
         found = np.nonzero(ok)[0]
         order = found[np.argsort(-cos[found])]
         return [self.ids[i] for i in order]
@@ -299,7 +312,14 @@ class Clusterer:
             self._close_old()
         self.names.add(profile.names)
         copies = self.duplicates.add(article.id, article.text, sig)
-        copy = next(((key, j) for key, j in copies if key in self.story_of), None)
+        copy = next(
+            (
+                (key, j)
+                for key, j in copies
+                if key in self.story_of and self._fits(self.stories[self.story_of[key]], article.published)
+            ),
+            None,
+        )
         if copy is not None:
             story = self.stories[self.story_of[copy[0]]]
             reason = {
@@ -376,6 +396,13 @@ class Clusterer:
                     best = (score, story, member_id)
         return best
 
+    def _fits(self, story: _Story, day: dt.date | None) -> bool:
+        """Whether an article of ``day`` can join ``story`` and the story still spans at most the
+        window (the rule of the module docstring; :meth:`_OpenIndex.rank` applies it to many)."""
+        if day is None or story.first is None or story.last is None:
+            return True
+        return max(story.last, day) - min(story.first, day) <= self.window
+
     def _date_of(self, story: _Story, article_id: str) -> dt.date | None:
         return next((p.published for key, p in story.recent if key == article_id), None)
 
@@ -400,7 +427,10 @@ class Clusterer:
         return Assignment(article.id, story.id, reason, new)
 
     def _close_old(self) -> None:
-        """Stop considering stories whose last article is more than the window before the newest."""
+        """Stop considering stories whose last article is more than the window before the newest.
+
+        Such a story can take neither the newest article nor any later one, only late arrivals
+        older than the newest (rare); those start a story of their own instead."""
         if self._latest is None:
             return
         cutoff = self._latest - self.window
