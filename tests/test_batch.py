@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -277,3 +278,186 @@ def test_workers_below_one_is_a_usage_error(corpus: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(tmp_path / "o.jsonl"), "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
     assert not (tmp_path / "o.jsonl").exists()
+
+
+# -- resume retries inputs whose analysis crashed ------------------------------------------------
+
+
+class _FlakyEngine(_StubEngine):
+    """Like _StubEngine, but the articles of the records numbered in ``broken`` come back as
+    analysis errors (what :func:`assess_chunk` writes when reading or signals crash on one article)."""
+
+    def __init__(self, broken: set[int], fail_after: int | None = None) -> None:
+        super().__init__(fail_after)
+        self.broken = {f"Meldung {n}" for n in broken}
+
+    def map(self, function, chunks):  # type: ignore[no-untyped-def]
+        chunks = list(chunks)
+        for results, chunk in zip(super().map(function, chunks), chunks, strict=True):
+            yield [
+                {"status": "failed", "reason": "analysis-error", "detail": "ValueError: boom",
+                 "article": r["article"]} if article.title in self.broken else r
+                for r, article in zip(results, chunk, strict=True)
+            ]
+
+
+def _one_line_per_input(path: Path, corpus: Path) -> dict[str, dict]:
+    rows = _rows(path)
+    names = [row["input"] for row in rows]
+    assert sorted(names) == [f"{corpus}:{n}" for n in range(1, 7)], names  # each input exactly once
+    return {row["input"]: row for row in rows}
+
+
+def test_resume_retries_inputs_whose_analysis_crashed(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    first = run_batch([str(corpus)], out, load_settings(), _FlakyEngine({2, 5}), chunk_size=2)
+    assert (first.analysed, first.failed) == (2, 3)  # r2, r5 crashed; line 2 is not JSON
+    counts = run_batch([str(corpus)], out, load_settings(), _StubEngine(), chunk_size=2, resume=True)
+    assert (counts.resumed, counts.analysed, counts.failed) == (4, 2, 0)
+    rows = _one_line_per_input(out, corpus)
+    assert rows[f"{corpus}:3"]["status"] == rows[f"{corpus}:6"]["status"] == "analysed"
+    assert rows[f"{corpus}:2"]["reason"] != "analysis-error"  # an ingest failure is not retried
+
+
+def test_no_retry_errors_keeps_the_crashed_inputs_as_they_are(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run_batch([str(corpus)], out, load_settings(), _FlakyEngine({2}), chunk_size=2)
+    before = out.read_text(encoding="utf-8")
+    counts = run_batch([str(corpus)], out, load_settings(), _StubEngine(), chunk_size=2, resume=True,
+                       retry_errors=False)
+    assert (counts.resumed, counts.analysed) == (6, 0)
+    assert out.read_text(encoding="utf-8") == before
+
+
+def test_a_crash_while_retrying_loses_nothing(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run_batch([str(corpus)], out, load_settings(), _FlakyEngine({1, 5}), chunk_size=2)
+    with pytest.raises(QuellenlageError, match="--resume"):
+        run_batch([str(corpus)], out, load_settings(), _StubEngine(fail_after=0), chunk_size=2,
+                  resume=True)
+    # the crashed run neither duplicated a line nor kept the error lines it was about to replace
+    names = [row["input"] for row in _rows(out)]
+    assert len(names) == len(set(names)) == 4
+    assert {f"{corpus}:1", f"{corpus}:6"}.isdisjoint(names)
+    run_batch([str(corpus)], out, load_settings(), _StubEngine(), chunk_size=2, resume=True)
+    rows = _one_line_per_input(out, corpus)
+    assert rows[f"{corpus}:1"]["status"] == rows[f"{corpus}:6"]["status"] == "analysed"
+    assert not list(tmp_path.glob("out.jsonl.*"))  # no temporary file left beside the output
+
+
+def test_assess_chunk_errors_are_retried_on_resume(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quellenlage import batch
+
+    def crash_on_record_4(article, *settings):  # type: ignore[no-untyped-def]
+        if article.title == "Meldung 4":
+            raise ValueError("reading crashed")
+        return {"article": {"id": article.id}}
+
+    monkeypatch.setattr(batch, "assess", crash_on_record_4)
+    out = tmp_path / "out.jsonl"
+    run_batch([str(corpus)], out, load_settings(), LocalEngine(1), chunk_size=2)
+    crashed = [row for row in _rows(out) if row.get("reason") == "analysis-error"]
+    assert [row["input"] for row in crashed] == [f"{corpus}:5"]
+    assert "ValueError: reading crashed" in crashed[0]["detail"]
+    monkeypatch.setattr(batch, "assess", lambda article, *settings: {"article": {"id": article.id}})
+    counts = run_batch([str(corpus)], out, load_settings(), LocalEngine(1), chunk_size=2, resume=True)
+    assert (counts.resumed, counts.analysed) == (5, 1)
+    assert _one_line_per_input(out, corpus)[f"{corpus}:5"]["status"] == "analysed"
+
+
+def test_done_inputs_leaves_the_file_alone_unless_asked_to_drop_errors(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    lines = ['{"input": "a", "status": "analysed"}\n',
+             '{"input": "b", "status": "failed", "reason": "analysis-error"}\n',
+             '{"input": "c", "status": "failed", "reason": "unreadable"}\n']
+    path.write_text("".join(lines), encoding="utf-8")
+    assert done_inputs(path) == {"a", "b", "c"}
+    assert path.read_text(encoding="utf-8") == "".join(lines)
+    path.write_text("".join(lines) + '{"input": "d", "sta', encoding="utf-8")  # cut off by a crash
+    assert done_inputs(path, retry_errors=True) == {"a", "c"}
+    assert path.read_text(encoding="utf-8") == lines[0] + lines[2]
+
+
+# -- Ctrl-C and the Ray session -----------------------------------------------------------------
+
+
+def test_ctrl_c_says_how_to_continue_and_exits_130(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quellenlage import batch
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    out = tmp_path / "out file.jsonl"
+    result = CliRunner().invoke(cli, ["batch", str(corpus), "--out", str(out), "--workers", "2",
+                                      "--chunk-size", "4"])
+    assert result.exit_code == 130, result.output
+    assert "aborted" in result.stderr
+    command = f"quellenlage batch {corpus} --out '{out}' --workers 2 --chunk-size 4 --resume"
+    assert command in result.stderr
+
+
+def test_the_resume_hint_repeats_every_option_that_changes_the_run(tmp_path: Path) -> None:
+    from quellenlage.cli.batch_cmd import resume_command
+
+    assert resume_command(["a.jsonl", "b c.warc"], Path("o.jsonl"), "ray", 1, "ray://h:10001", 16,
+                          "q.toml", retry_errors=False) == (
+        "quellenlage batch a.jsonl 'b c.warc' --out o.jsonl --engine ray --address ray://h:10001 "
+        "--config q.toml --no-retry-errors --resume"
+    )
+
+
+class _FakeRay:
+    """The parts of the ``ray`` module the engine uses; ``running`` is whether a session exists."""
+
+    def __init__(self, running: bool) -> None:
+        self.running = running
+        self.inits = self.shutdowns = 0
+
+    def is_initialized(self) -> bool:
+        return self.running
+
+    def init(self, **options: object) -> None:
+        self.running, self.inits = True, self.inits + 1
+
+    def shutdown(self) -> None:
+        self.running, self.shutdowns = False, self.shutdowns + 1
+
+    def cluster_resources(self) -> dict[str, float]:
+        return {"CPU": 2.0}
+
+    def remote(self, **options: object):  # type: ignore[no-untyped-def]
+        return lambda function: function
+
+
+@pytest.mark.parametrize(("running", "shut_down"), [(False, 1), (True, 0)])
+def test_ray_engine_shuts_down_only_the_session_it_started(
+    monkeypatch: pytest.MonkeyPatch, running: bool, shut_down: int
+) -> None:
+    fake = _FakeRay(running)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    engine = make_engine("ray", 2)
+    assert fake.inits == (0 if running else 1)
+    engine.close()
+    assert fake.shutdowns == shut_down and fake.running is running
+
+
+@pytest.mark.slow
+def test_ray_engine_leaves_the_callers_ray_session_running() -> None:
+    ray = pytest.importorskip("ray", reason="the Ray engine needs the batch extra")
+    from quellenlage.batch import RayEngine
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        engine = RayEngine()
+        # a partial (how run_batch passes its settings) of a function Ray workers can import
+        descending = functools.partial(sorted, reverse=True)
+        assert list(engine.map(descending, iter([[1, 2]]))) == [[2, 1]]  # type: ignore[arg-type]
+        engine.close()
+        assert ray.is_initialized()
+    finally:
+        ray.shutdown()

@@ -16,13 +16,15 @@ Both keep a bounded number of chunks in flight (memory stays flat on any corpus 
 results in input order. Every input gets exactly one output line naming it (``input``: the path, URL
 or ``path:line`` for JSONL); skipped and failed inputs are written as soon as ingest meets them,
 analysed articles when their chunk returns. :func:`done_inputs` reads the names back, so an
-interrupted run continues with ``--resume`` without losing or repeating an input.
+interrupted run continues with ``--resume`` without losing or repeating an input; inputs whose
+analysis crashed (``analysis-error``) are analysed again, and their old lines dropped (see there).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +43,10 @@ from .workers import ordered_map, process_pool
 CHUNK_SIZE = 16  # articles per task: big enough to amortise the hand-off, small enough to balance
 IN_FLIGHT_PER_WORKER = 2  # chunks queued per worker (bounds memory)
 TOP_ENTITIES = 10  # entities listed per article, by mention count
+# Failure reasons that ``--resume`` retries: a crash in reading or signals on one article may be a
+# bug fixed since, or a worker's memory; an ingest failure (bad line, unreadable, fetch error) is a
+# property of the input and is kept.
+RETRIED_REASONS = frozenset({"analysis-error"})
 
 
 def assess(article: Article, subjectivity: str = SETTINGS["subjectivity"][0]) -> dict[str, Any]:
@@ -146,7 +152,10 @@ class RayEngine:
                 "(or use --engine local)"
             ) from exc
         self._ray = ray
-        if not ray.is_initialized():
+        # Whether this engine starts the Ray session (and so shuts it down in close()); a session
+        # the caller started (a notebook, a driver script) is theirs to end.
+        self._started = not ray.is_initialized()
+        if self._started:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             try:
                 if address:
@@ -160,22 +169,32 @@ class RayEngine:
                     "runs ('ray status' on the head node), or use --engine local"
                 ) from exc
         self.workers = int(ray.cluster_resources().get("CPU", 1))
-        self._task = ray.remote(num_cpus=1)(assess_chunk)
+        self._task = ray.remote(num_cpus=1)(_apply)
 
     def map(self, function: Callable[[list[Article]], list[dict[str, Any]]],
             chunks: Iterable[list[Article]]) -> Iterator[list[dict[str, Any]]]:
-        task = self._task if function is assess_chunk else self._ray.remote(num_cpus=1)(function)
+        function_ref = self._ray.put(function)  # sent to the cluster once, not with every chunk
         pending: deque[Any] = deque()
         limit = self.workers * IN_FLIGHT_PER_WORKER
         for chunk in chunks:
-            pending.append(task.remote(chunk))
+            pending.append(self._task.remote(function_ref, chunk))
             if len(pending) >= limit:
                 yield self._ray.get(pending.popleft())
         while pending:
             yield self._ray.get(pending.popleft())
 
     def close(self) -> None:
-        self._ray.shutdown()
+        """Shut down the Ray session if this engine started it."""
+        if self._started:
+            self._ray.shutdown()
+            self._started = False
+
+
+def _apply(function: Callable[[list[Article]], list[dict[str, Any]]],
+           chunk: list[Article]) -> list[dict[str, Any]]:
+    """The Ray task: ``function`` may be any picklable callable (a ``functools.partial`` too, which
+    ``ray.remote`` does not take itself)."""
+    return function(chunk)
 
 
 def make_engine(name: str, workers: int, address: str | None = None) -> Engine:
@@ -188,26 +207,57 @@ def make_engine(name: str, workers: int, address: str | None = None) -> Engine:
     raise InputError(f"unknown engine {name!r}: use 'local' or 'ray'")
 
 
-def done_inputs(path: Path) -> set[str]:
+def done_inputs(path: Path, *, retry_errors: bool = False) -> set[str]:
     """Inputs already written to an output file of an earlier run (for ``--resume``).
 
     A last line cut off by a crash is removed from the file, so the resumed run rewrites it.
+
+    With ``retry_errors``, the lines of inputs whose analysis crashed (:data:`RETRIED_REASONS`) are
+    removed too and their inputs are not returned, so the resumed run analyses them again and the
+    file still ends with exactly one line per input. The kept lines are written to a temporary file
+    beside ``path`` which then replaces it in one atomic rename: a crash while rewriting leaves the
+    old file whole; a crash of the resumed run afterwards loses nothing either, since the dropped
+    inputs are simply missing from the file and the next ``--resume`` analyses them.
     """
     if not path.exists():
         return set()
     data = path.read_bytes()
     complete = data[: data.rfind(b"\n") + 1]
-    if len(complete) != len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(len(complete))
-    done = set()
-    for number, line in enumerate(complete.splitlines(), 1):
+    done: set[str] = set()
+    kept: list[bytes] = []
+    lines = complete.splitlines(keepends=True)
+    for number, line in enumerate(lines, 1):
         try:
-            done.add(json.loads(line)["input"])
+            row = json.loads(line)
+            name = row["input"]
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{number} is not a quellenlage batch result line ({exc}); "
                              "choose another --out file or delete it") from exc
+        if retry_errors and row.get("status") == "failed" and row.get("reason") in RETRIED_REASONS:
+            continue
+        done.add(name)
+        kept.append(line)
+    if len(kept) < len(lines):
+        _replace(path, b"".join(kept))
+    elif len(complete) != len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(len(complete))
     return done
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file in ``path``'s folder, then rename it over ``path``."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @dataclass
@@ -228,16 +278,19 @@ def run_batch(
     engine: Engine,
     *,
     resume: bool = False,
+    retry_errors: bool = True,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Counts:
     """Ingest ``inputs``, assess every article on ``engine``, append one JSON line per input to ``out``.
 
-    ``progress(n)`` is called with the number of inputs finished since the last call.
+    ``progress(n)`` is called with the number of inputs finished since the last call. With
+    ``resume``, inputs already in ``out`` are skipped, except those whose analysis crashed when
+    ``retry_errors`` (see :func:`done_inputs`).
     """
     if out.exists() and not resume:
         raise InputError(f"{out} exists: pass --resume to continue that run, or choose another --out")
-    skip = done_inputs(out) if resume else set()
+    skip = done_inputs(out, retry_errors=retry_errors) if resume else set()
     counts = Counts()
     tick = progress or (lambda n: None)
     # backslashreplace: a lone surrogate (an undecodable byte in a file name, kept by Python's
@@ -301,5 +354,5 @@ def run_batch(
     return counts
 
 
-__all__ = ["CHUNK_SIZE", "Counts", "Engine", "LocalEngine", "RayEngine", "assess", "assess_chunk",
+__all__ = ["CHUNK_SIZE", "RETRIED_REASONS", "Counts", "Engine", "LocalEngine", "RayEngine", "assess", "assess_chunk",
            "done_inputs", "make_engine", "run_batch"]
