@@ -21,15 +21,8 @@ from quellenlage.reliability import (
     normalise_line,
     score_article,
 )
-from quellenlage.train.reliability import (
-    PROTOCOLS,
-    group_folds,
-    inner_folds,
-    lopo,
-    make_folds,
-    publisher_weights,
-    select_columns,
-)
+from quellenlage.train.reliability import inner_folds, lopo, publisher_weights, select_columns
+from quellenlage.train.reliability_eval import PROTOCOLS, group_folds, make_folds
 
 SHRILL = Article(
     id="a1",

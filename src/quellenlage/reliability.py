@@ -79,15 +79,57 @@ _CASELESS = tuple(
     (p, re.compile(re.sub(r"(\\.)|([^\\]+)", lambda m: m.group(1) or m.group(2).lower(), p.pattern)))
     for p in (_URL, _PUBLISHERS, _CREDITS)
 )
+# Datelines at the start of a text ("Berlin – ", "BERLIN/MOSKAU (dpa) - ", "Osnabrück. ", "Wien: "):
+# place names in the house layout of an agency or paper, not content. One to three capitalised words
+# (joined by spaces or "/"), an optional bracketed credit, then a dash, a colon, or a full stop
+# followed by a capitalised word. Titles, abbreviations and articles ("Dr. ", "Prof. ", "Die Krise:")
+# do not start a place.
+_NOT_PLACE = r"(?!(?:Dr|Prof|St|Nr|Mr|Mrs|Ms|Dipl|Ing|Hr|Fr|Der|Die|Das|Den|Dem|Des|Ein|Eine|Einer)\b)"
+_DATELINE = re.compile(
+    r"^\s*" + _NOT_PLACE + r"[A-ZÄÖÜ][\w'-]{2,}"
+    r"(?:\s*/\s*[A-ZÄÖÜ][\w'-]{2,}|\s[A-ZÄÖÜ][\w'-]{2,}){0,2}"
+    r"\s*(?:\([^()\n]{1,40}\)\s*)?(?:[-–—―:]\s+|\.\s+(?=[A-ZÄÖÜ„\"]))"
+)
 _QUOTES = re.compile(r"[„“”\"«»‚‘’']")
 _DASHES = re.compile(r"[–—―‒]")
 _SPACE = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\ufeff]")
 
 
+@lru_cache(maxsize=1)
+def _old_spellings() -> re.Pattern[str]:
+    """One pattern for the pre-1996 "ß" spellings listed in ``spelling.txt``."""
+    path = MODEL_DIR / "spelling.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"the spelling list {path} is missing ({exc}); reinstall quellenlage") from exc
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def modern_spelling(line: str) -> str:
+    """Rewrite pre-1996 "ß" after a short vowel as "ss" (``daß`` → ``dass``, ``muß`` → ``muss``).
+
+    Only the fragments listed in ``models/reliability/spelling.txt``; ``Spaß``, ``Straße``, ``groß``
+    and other words whose "ß" is still correct stay as they are.
+    """
+    if "ß" not in line:
+        return line
+    return _old_spellings().sub(lambda m: m.group(0).replace("ß", "ss"), line)
+
+
+def strip_dateline(line: str) -> str:
+    """``line`` without a leading dateline (``"Berlin – Der Senat …"`` → ``"Der Senat …"``).
+
+    Meant for the first line of an article's text only; a place name later in the text is content.
+    """
+    return _DATELINE.sub("", line, count=1)
+
+
 def normalise_line(line: str) -> str:
-    """Neutralise typography and publisher self-mentions in one line of text."""
-    line = _INVISIBLE.sub("", line)
+    """Neutralise typography, old spelling and publisher self-mentions in one line of text."""
+    line = modern_spelling(_INVISIBLE.sub("", line))
     if _URL_HINT.search(line):  # the full URL pattern backtracks at every word; most lines have none
         line = _blank_caseless(*_CASELESS[0], line)
     line = _EMAIL.sub(" ", line)
@@ -120,9 +162,12 @@ def line_key(line: str) -> str:
 
 
 def clean_lines(title: str | None, text: str) -> list[str]:
-    """Title and text as normalised lines, without bylines, source lines and bracketed teasers."""
+    """Title and text as normalised lines, without bylines, source lines, bracketed teasers and the
+    dateline at the start of the text."""
     out = []
-    for raw in [title or "", *text.split("\n")]:
+    body = text.lstrip().split("\n")
+    body[0] = strip_dateline(body[0])
+    for raw in [title or "", *body]:
         if _BRACKETED.match(raw) or _BYLINE.match(raw) or _SOURCE_LINE.match(raw):
             continue
         if len(raw) < 400 and _PROMO.search(raw):
@@ -328,7 +373,9 @@ def _ngram_reasons(
     for k in order:
         term, weight = model.vocabulary[row.col[k]], float(row.data[k])
         words = term.split()
-        pattern = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+        # "ss" in the vocabulary also finds the old spelling "ß" in the text (see modern_spelling).
+        parts = (re.escape(w).replace("ss", "(?:ss|ß)") for w in words)
+        pattern = re.compile(r"(?<!\w)" + r"\W+".join(parts) + r"(?!\w)", re.IGNORECASE)
         found = [m.span() for m in pattern.finditer(article.text)]
         if not found:  # only in the title, or split across a removed line
             continue

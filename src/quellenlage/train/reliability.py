@@ -1,10 +1,11 @@
 """Train and evaluate the article reliability score: ``python -m quellenlage.train.reliability``.
 
-Evaluation keeps every test publisher out of training (see :func:`lopo` for the protocols). The
-headline is the pair protocol: one real and one fake publisher held out together, so each fold's
+Evaluation (:mod:`quellenlage.train.reliability_eval`) keeps every test publisher out of training
+(see its :func:`lopo` for the protocols). The headline is the pair protocol: one real and one fake publisher held out together, so each fold's
 ROC-AUC is defined and compares the scores of one model. Everything that is learned is fitted inside
 the fold, on training publishers only: the boilerplate line list, the vocabulary (top
-``MAX_FEATURES`` n-grams by document frequency), IDF, feature standardisation and the logistic
+``MAX_FEATURES`` n-grams by document frequency, used by three or more publishers and not dominated
+by one, with the dominance cap chosen by inner CV), IDF, feature standardisation and the logistic
 regression; in the LOPO protocol also the Platt calibration and the decision threshold, from
 out-of-fold scores of an inner publisher-grouped cross-validation (:func:`inner_folds`).
 
@@ -29,7 +30,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from ..errors import InputError
 from ..features import COUNT_NAMES, count_vector, features_from_counts
@@ -71,6 +72,14 @@ MIN_DF = 3
 BOILERPLATE_MIN_DOCS = 5
 INNER_FOLDS = 4
 MIN_PUBLISHERS = 3
+# Publisher-dominance caps of the n-gram filter (select_columns), chosen per training set by inner
+# publisher-grouped CV (choose_dominance) on DOMINANCE_SAMPLE stratified training documents (enough
+# to rank caps, small enough for the 14 folds of a full evaluation). The grid was set after a
+# development run on an 8,000-article sample (MODEL_CARD.md); DOMINANCE_TOLERANCE is the noise level
+# of a pair AUC between reruns, under which the stricter (cleaner) cap is preferred.
+DOMINANCE_GRID: tuple[float | None, ...] = (None, 3.0, 2.5, 2.0)
+DOMINANCE_SAMPLE = 4_000
+DOMINANCE_TOLERANCE = 0.003
 PREPARE_CHUNK = 500  # documents per progress step; bounds the memory of one hashing pass
 
 
@@ -197,28 +206,52 @@ def prepare(records: list[dict[str, str]], hashed: bool = True, bar=_identity) -
     )
 
 
+def publisher_dominance(
+    counts: sparse.csr_matrix, rows: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of ``counts[rows]``: how many publishers use it, and its *publisher dominance*:
+    the largest publisher's document rate (the share of its documents that contain the n-gram)
+    over the mean rate of all publishers in ``rows``. Rates, not counts, so that a large publisher
+    does not dominate by its size alone. 1.0 when every publisher uses the n-gram equally often,
+    k (the number of publishers) when only one does; comparable across training sets of
+    different numbers of publishers."""
+    sub = counts[rows]
+    publishers = np.unique(groups[rows])
+    n_publishers = np.zeros(counts.shape[1], dtype=np.int32)
+    top, total = np.zeros(counts.shape[1]), np.zeros(counts.shape[1])
+    for g in publishers:
+        mine = np.flatnonzero(groups[rows] == g)
+        rate = np.bincount(sub[mine].indices, minlength=counts.shape[1]) / len(mine)
+        n_publishers += rate > 0
+        np.maximum(top, rate, out=top)
+        total += rate
+    return n_publishers, top * len(publishers) / np.maximum(total, 1e-12)
+
+
 def select_columns(
     counts: sparse.csr_matrix,
     train: np.ndarray,
     max_features: int,
     min_df: int,
     groups: np.ndarray | None = None,
+    max_dominance: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Columns (top ``max_features`` by training document frequency) and their smooth IDF.
 
     With ``groups``, a column must also occur in documents of at least ``MIN_PUBLISHERS`` training
     publishers: an n-gram only one or two publishers use (their authors, sections, house phrases)
-    says who wrote the text, not how reliable it is.
+    says who wrote the text, not how reliable it is. With ``max_dominance`` too, a column whose
+    :func:`publisher_dominance` exceeds it is dropped: used by several publishers, but mostly by
+    one (a house spelling, a section label, a beat).
     """
     rows = counts[train]
     df = np.bincount(rows.indices, minlength=counts.shape[1])  # CSR rows hold each column once
     ok = df >= min_df
     if groups is not None:
-        publishers = np.zeros(counts.shape[1], dtype=np.int32)
-        for g in np.unique(groups[train]):
-            in_g = rows[np.flatnonzero(groups[train] == g)]
-            publishers += np.bincount(in_g.indices, minlength=counts.shape[1]) > 0
+        publishers, dominance = publisher_dominance(counts, train, groups)
         ok &= publishers >= MIN_PUBLISHERS
+        if max_dominance is not None:
+            ok &= dominance <= max_dominance
     candidates = np.flatnonzero(ok)
     cols = candidates[np.argsort(-df[candidates], kind="stable")[:max_features]]
     cols.sort()
@@ -293,8 +326,14 @@ def best_threshold(y: np.ndarray, scores: np.ndarray, grid: np.ndarray | None = 
     return float(grid[int(np.argmax(f1))])
 
 
-def design(p: Prepared, train: np.ndarray, boilerplate_min_docs: int = BOILERPLATE_MIN_DOCS):
-    """Our model's columns for all documents, learned from ``train`` documents only."""
+def design(
+    p: Prepared,
+    train: np.ndarray,
+    boilerplate_min_docs: int = BOILERPLATE_MIN_DOCS,
+    max_dominance: float | None = None,
+):
+    """Our model's columns for all documents, learned from ``train`` documents only;
+    ``max_dominance`` is the publisher-dominance cap of :func:`select_columns`."""
     key_df = np.asarray(p.doc_keys[train].sum(axis=0)).ravel()
     keep = key_df[p.line_key_id] < boilerplate_min_docs
     n_docs = len(p.labels)
@@ -302,92 +341,12 @@ def design(p: Prepared, train: np.ndarray, boilerplate_min_docs: int = BOILERPLA
         (keep.astype(np.float32), (p.line_doc, np.arange(len(keep)))), shape=(n_docs, len(keep))
     )
     counts = (agg @ p.line_counts).tocsr()
-    cols, idf = select_columns(counts, train, MAX_FEATURES, MIN_DF, p.groups)
+    cols, idf = select_columns(counts, train, MAX_FEATURES, MIN_DF, p.groups, max_dominance)
     feats = features_from_counts(agg @ p.line_features)
     mean, scale = feats[train].mean(axis=0), feats[train].std(axis=0) + 1e-9
     x = sparse.hstack([tfidf(counts[:, cols], idf), sparse.csr_matrix((feats - mean) / scale)]).tocsr()
     boilerplate = {p.keys[i] for i in np.flatnonzero(key_df >= boilerplate_min_docs)}
     return x, cols, idf, mean, scale, boilerplate
-
-
-def baseline_design(p: Prepared, train: np.ndarray) -> sparse.csr_matrix:
-    """The plain baseline: word 1–2-gram TF-IDF of the raw title + text, every n-gram in two or more
-    training documents (no cap, no cleaning), rows L2-normalised."""
-    cols, idf = select_columns(p.baseline_counts, train, p.baseline_counts.shape[1], 2)
-    x = p.baseline_counts[:, cols] @ sparse.diags(idf.astype(np.float32))
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1))).ravel()
-    return (sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ x).tocsr()
-
-
-def _score(
-    x: sparse.csr_matrix, coef: np.ndarray, intercept: float, platt: tuple[float, float]
-) -> np.ndarray:
-    return 1 / (1 + np.exp(-(platt[0] * (x @ coef + intercept) + platt[1])))
-
-
-@dataclass(frozen=True)
-class Fold:
-    """One held-out test set of an evaluation protocol."""
-
-    protocol: str  # "lopo", "pairs", "groups" or "random" (see PROTOCOLS)
-    name: str
-    test: np.ndarray  # document indices
-
-
-PROTOCOLS = ("pairs", "groups", "lopo", "random")
-HEADLINE = "pair_roc_auc"
-RANDOM_TEST_SHARE = 0.2
-
-
-def pair_folds(groups: np.ndarray, labels: np.ndarray) -> list[tuple[str, str]]:
-    """Every (real publisher, fake publisher) pair: held out together, a fold has both labels in its
-    test set, so its ROC-AUC is defined and compares scores of one model only."""
-    publishers = sorted(set(groups))
-    real = [g for g in publishers if not labels[groups == g][0]]
-    fake = [g for g in publishers if labels[groups == g][0]]
-    return [(r, f) for r in real for f in fake]
-
-
-def group_folds(groups: np.ndarray, labels: np.ndarray) -> list[list[str]]:
-    """Publisher k-fold with both labels in every test fold: k = publishers of the rarer label; each
-    fold holds out one of those and a share of the other label's publishers (dealt largest first to
-    the fold with fewest documents). Every publisher is in exactly one test fold."""
-    publishers = sorted(set(groups), key=lambda g: (-int((groups == g).sum()), g))
-    by_label = {lab: [g for g in publishers if labels[groups == g][0] == lab] for lab in (0, 1)}
-    rare, common = sorted(by_label.values(), key=len)
-    folds = [[g] for g in rare]
-    sizes = [int((groups == g).sum()) for g in rare]
-    for g in common:
-        f = int(np.argmin(sizes))
-        folds[f].append(g)
-        sizes[f] += int((groups == g).sum())
-    return folds
-
-
-def make_folds(
-    groups: np.ndarray, labels: np.ndarray, protocols: tuple[str, ...], seed: int = 0
-) -> list[Fold]:
-    """The test sets of the chosen protocols, in the order of ``PROTOCOLS``."""
-    unknown = set(protocols) - set(PROTOCOLS)
-    if unknown:
-        raise InputError(f"unknown protocol(s) {sorted(unknown)}; choose from {', '.join(PROTOCOLS)}")
-    folds: list[Fold] = []
-    if "pairs" in protocols:
-        for real, fake in pair_folds(groups, labels):
-            folds.append(
-                Fold("pairs", f"{real} + {fake}", np.flatnonzero((groups == real) | (groups == fake)))
-            )
-    if "groups" in protocols and min(len(set(groups[labels == lab])) for lab in (0, 1)) >= 2:
-        for held in group_folds(groups, labels):
-            folds.append(Fold("groups", " + ".join(held), np.flatnonzero(np.isin(groups, held))))
-    if "lopo" in protocols:
-        for publisher in sorted(set(groups)):
-            folds.append(Fold("lopo", publisher, np.flatnonzero(groups == publisher)))
-    if "random" in protocols:
-        rng = np.random.default_rng(seed)
-        test = np.flatnonzero(rng.random(len(groups)) < RANDOM_TEST_SHARE)
-        folds.append(Fold("random", f"random {RANDOM_TEST_SHARE:.0%} of articles", test))
-    return folds
 
 
 def publisher_weights(groups: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -402,146 +361,94 @@ def publisher_weights(groups: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return weights
 
 
-def _fit_plain(x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray | None) -> LogisticRegression:
+def fit_plain(x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray | None) -> LogisticRegression:
     """Logistic regression with ``EVAL_C``, no tuning; ``groups`` switches on publisher-balanced
     weights (our model); the baseline is fitted unweighted."""
     weights = None if groups is None else publisher_weights(groups, y)
     return LogisticRegression(C=EVAL_C, solver="liblinear").fit(x, y, sample_weight=weights)
 
 
-def _pair_scores(p: Prepared, held: dict[str, list[tuple[np.ndarray, np.ndarray]]]) -> dict[str, object]:
-    """F1 at 0.5 and per-publisher mean scores over all pair folds (a publisher is held out in
-    several pairs; every (fold, article) score counts). 0.5 needs no fitting: our fold models are
-    trained with publisher-balanced weights, so 0.5 is the decision boundary between equally weighted
-    labels; the baseline is trained unweighted on its training mix."""
-    out: dict[str, object] = {}
-    per_source: dict[str, dict[str, object]] = {}
-    for model, prefix in (("ours", ""), ("baseline", "baseline_")):
-        index = np.concatenate([t for t, _ in held[model]])
-        scores = np.concatenate([s for _, s in held[model]])
-        out[f"{prefix}pair_f1"] = round(float(f1_score(p.labels[index], scores >= 0.5)), 4)
-        for g in sorted(set(p.groups[index])):
-            mine = p.groups[index] == g
-            entry = per_source.setdefault(
-                g, {"label": "fake" if p.labels[index][mine][0] else "real", "n": int((p.groups == g).sum())}
-            )
-            entry["score" if model == "ours" else "baseline"] = round(float(scores[mine].mean()), 4)
-            entry["above_0.5" if model == "ours" else "baseline_above_0.5"] = round(
-                float((scores[mine] >= 0.5).mean()), 4
-            )
-    return out | {"pair_per_source": per_source}
+def subset(p: Prepared, docs: np.ndarray) -> Prepared:
+    """The counts of documents ``docs`` only: documents re-numbered 0…len(docs)-1, their lines kept,
+    and only the n-gram columns they use (millions of hashed columns shrink to the used ones, which
+    makes the many small fits of :func:`choose_dominance` cheap)."""
+    docs = np.sort(docs)
+    new_index = np.full(len(p.labels), -1, dtype=np.int64)
+    new_index[docs] = np.arange(len(docs))
+    lines = np.flatnonzero(new_index[p.line_doc] >= 0)
+    line_counts = p.line_counts[lines]
+    used = np.unique(line_counts.indices)
+    return Prepared(
+        p.labels[docs],
+        p.groups[docs],
+        new_index[p.line_doc[lines]],
+        p.line_key_id[lines],
+        p.doc_keys[docs],
+        line_counts[:, used].tocsr(),
+        p.terms[used] if len(p.terms) else p.terms,
+        p.line_features[lines],
+        p.baseline_counts[docs],
+        p.keys,
+    )
 
 
-def lopo(
-    records: list[dict[str, str]],
-    log=lambda msg: None,
-    pairs: bool = True,
-    protocols: tuple[str, ...] = ("pairs", "lopo"),  # what the CI gate needs
-    bar=_identity,
-    seed: int = 0,
-) -> dict[str, object]:
-    """Publisher-held-out evaluation of our score and the plain baseline; one JSON-able dict.
+def stratified_rows(groups: np.ndarray, rows: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """About ``n`` of ``rows``, every publisher in proportion (as :func:`stratified_sample`)."""
+    if n >= len(rows):
+        return rows
+    rng = np.random.default_rng(seed)
+    keep = []
+    for g in sorted(set(groups[rows])):
+        mine = rows[groups[rows] == g]
+        keep.append(rng.choice(mine, size=max(1, round(n * len(mine) / len(rows))), replace=False))
+    return np.sort(np.concatenate(keep))
 
-    Protocols (every one but ``random`` keeps each test publisher out of training):
 
-    - ``pairs`` (the headline, ``pair_roc_auc``): for each (real, fake) publisher pair, both are held
-      out together; a logistic regression (C = 1, no tuning, no calibration) trained on the other
-      publishers is scored on them. Per-fold AUC of one model; mean and worst pair reported.
-    - ``groups``: publisher k-fold with both labels in each test fold (one real publisher and about
-      half of the fake ones per fold); per-fold AUC, mean (``group_roc_auc``).
-    - ``lopo``: leave one publisher out with the full shipped procedure (inner CV for C, Platt
-      calibration, F1 threshold). Each publisher has one label, so only the AUC pooled over eight
-      fold models is defined (``roc_auc`` of calibrated, ``roc_auc_logit`` of raw scores), plus F1
-      at the training-fold threshold and per-publisher mean scores.
-    - ``random``: one random 20 % article split, the same publishers in training and test. Leaky on
-      purpose (``leaky_random_roc_auc``): it shows how far publisher recognition alone carries.
+def choose_dominance(
+    p: Prepared, train: np.ndarray, grid: tuple[float | None, ...] = DOMINANCE_GRID, seed: int = 0
+) -> tuple[float | None, dict[str, float]]:
+    """The publisher-dominance cap for training documents ``train``, by inner publisher-grouped CV.
 
-    ``pairs=False`` drops the pair protocol (kept for older callers).
+    On a stratified sample of ``DOMINANCE_SAMPLE`` training documents, each cap in ``grid`` is
+    scored by the mean per-fold ROC-AUC over :func:`inner_folds` (fake publishers held out whole;
+    with fewer than ``MIN_PUBLISHERS`` real ones, their documents are spread over the folds). The
+    strictest cap within ``DOMINANCE_TOLERANCE`` of the best AUC wins: at equal AUC, fewer house
+    marks among the reasons. Returns the cap and every cap's inner AUC. Only ``train`` is read.
     """
-    if not pairs:
-        protocols = tuple(p for p in protocols if p != "pairs")
-    started = time.perf_counter()
-    p = prepare(records, bar=bar)
-    log(f"prepared {len(records)} articles in {time.perf_counter() - started:.0f}s")
-    n = len(records)
-    folds = make_folds(p.groups, p.labels, protocols, seed)
-    ours, base = np.full(n, np.nan), np.full(n, np.nan)
-    logit_ours, logit_base = np.full(n, np.nan), np.full(n, np.nan)
-    pred_ours, pred_base = np.zeros(n, bool), np.zeros(n, bool)
-    fold_auc: dict[tuple[str, str], list[float]] = {}
-    pair_detail: dict[str, dict[str, float]] = {}
-    held_scores: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"ours": [], "baseline": []}
-    for fold in bar(folds, "folds"):
-        test = fold.test
-        train = np.setdiff1d(np.arange(n), test)
-        if len(set(p.labels[train])) < 2:
-            raise InputError(f"holding out {fold.name} leaves a single label in training; need both labels")
-        x_ours, x_base = design(p, train)[0], baseline_design(p, train)
-        if fold.protocol == "lopo":
-            for x, scores, logits, preds, groups in (
-                (x_ours, ours, logit_ours, pred_ours, p.groups[train]),
-                (x_base, base, logit_base, pred_base, None),
-            ):
-                coef, intercept, platt, threshold, _ = fit_calibrated(
-                    x[train], p.labels[train], p.groups[train], balance=groups is not None
-                )
-                logits[test] = x[test] @ coef + intercept
-                scores[test] = _score(x[test], coef, intercept, platt)
-                preds[test] = scores[test] >= threshold
-            log(f"lopo {fold.name}: ours {ours[test].mean():.3f} baseline {base[test].mean():.3f}")
-            continue
-        aucs = {}
-        for model, x, groups in (("ours", x_ours, p.groups[train]), ("baseline", x_base, None)):
-            lr = _fit_plain(x[train], p.labels[train], groups)
-            decision = lr.decision_function(x[test])
-            aucs[model] = float(roc_auc_score(p.labels[test], decision))
-            fold_auc.setdefault((fold.protocol, model), []).append(aucs[model])
-            if fold.protocol == "pairs":
-                held_scores[model].append((test, 1 / (1 + np.exp(-decision))))
-        if fold.protocol == "pairs":
-            pair_detail[fold.name] = {k: round(v, 4) for k, v in aucs.items()}
-        log(f"{fold.protocol} {fold.name}: ours {aucs['ours']:.3f} baseline {aucs['baseline']:.3f}")
-    seconds = time.perf_counter() - started
-    result: dict[str, object] = {"n": n, "publishers": len(set(p.groups)), "headline": HEADLINE}
-    for protocol, key in (("pairs", "pair"), ("groups", "group"), ("random", "leaky_random")):
-        if (protocol, "ours") in fold_auc:
-            for model, prefix in (("ours", ""), ("baseline", "baseline_")):
-                values = fold_auc[(protocol, model)]
-                result[f"{prefix}{key}_roc_auc"] = round(float(np.mean(values)), 4)
-                if protocol != "random":
-                    result[f"{prefix}{key}_roc_auc_min"] = round(float(np.min(values)), 4)
-            if protocol == "pairs":
-                result["pair_folds"] = len(fold_auc[(protocol, "ours")])
-    if held_scores["ours"]:
-        result |= _pair_scores(p, held_scores)
-    if "lopo" in protocols:
-        result |= {
-            "roc_auc": round(float(roc_auc_score(p.labels, ours)), 4),
-            "roc_auc_logit": round(float(roc_auc_score(p.labels, logit_ours)), 4),
-            "f1": round(float(f1_score(p.labels, pred_ours)), 4),
-            "baseline_roc_auc": round(float(roc_auc_score(p.labels, base)), 4),
-            "baseline_roc_auc_logit": round(float(roc_auc_score(p.labels, logit_base)), 4),
-            "baseline_f1": round(float(f1_score(p.labels, pred_base)), 4),
-            "per_source": {
-                g: {
-                    "label": "fake" if p.labels[p.groups == g][0] else "real",
-                    "n": int((p.groups == g).sum()),
-                    "score": round(float(ours[p.groups == g].mean()), 4),
-                    "baseline": round(float(base[p.groups == g].mean()), 4),
-                }
-                for g in sorted(set(p.groups))
-            },
-        }
-    if pair_detail:
-        result["pairs"] = pair_detail
-    return result | {"seconds": round(seconds, 1), "articles_per_s": round(n / seconds, 1)}
+    q = subset(p, stratified_rows(p.groups, train, DOMINANCE_SAMPLE, seed))
+    folds = [f for f in inner_folds(q.groups, q.labels, seed=seed) if len(set(q.labels[f])) == 2]
+    if not folds:
+        raise InputError("choosing the n-gram filter needs both labels in the inner folds; add publishers")
+    auc: dict[float | None, float] = {}
+    for cap in grid:
+        values = []
+        for test in folds:
+            inner = np.setdiff1d(np.arange(len(q.labels)), test)
+            x = design(q, inner, max_dominance=cap)[0]
+            lr = fit_plain(x[inner], q.labels[inner], q.groups[inner])
+            values.append(roc_auc_score(q.labels[test], lr.decision_function(x[test])))
+        auc[cap] = float(np.mean(values))
+    best = max(auc.values())
+    chosen = min(
+        (cap for cap in grid if auc[cap] >= best - DOMINANCE_TOLERANCE),
+        key=lambda cap: np.inf if cap is None else cap,
+    )
+    return chosen, {str(cap): round(value, 4) for cap, value in auc.items()}
+
+
+def lopo(records: list[dict[str, str]], **options) -> dict[str, object]:
+    """Publisher-held-out evaluation; see :func:`quellenlage.train.reliability_eval.lopo`."""
+    from .reliability_eval import lopo as evaluate  # the evaluation module imports this one
+
+    return evaluate(records, **options)
 
 
 def train_final(records: list[dict[str, str]]) -> tuple[ReliabilityModel, dict[str, object]]:
     """Fit the shipped model on all records (all publishers)."""
     p = prepare(records, hashed=False)
     everything = np.arange(len(records))
-    x, cols, idf, mean, scale, boilerplate = design(p, everything)
+    cap, cap_auc = choose_dominance(p, everything)
+    x, cols, idf, mean, scale, boilerplate = design(p, everything, max_dominance=cap)
     coef, intercept, platt, threshold, c = fit_calibrated(x, p.labels, p.groups, balance=True)
     # Tokens never in any kept line have zero weight anyway; keep only selected columns.
     model = ReliabilityModel(
@@ -559,6 +466,8 @@ def train_final(records: list[dict[str, str]]) -> tuple[ReliabilityModel, dict[s
         "n_train": len(records),
         "publishers": sorted(set(p.groups)),
         "C": c,
+        "max_dominance": cap,
+        "dominance_inner_auc": cap_auc,
         "weights": "publisher-balanced",
     }
     return model, info
