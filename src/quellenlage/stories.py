@@ -14,7 +14,7 @@ each article :class:`Clusterer`
    alone joins same-topic reports of different events,
 3. else starts a new story.
 
-The window bounds a whole story: an article joins a story (by similarity or as a copy) only if the
+The window bounds a whole story: an article joins a story by similarity only if the
 story then still spans at most ``window_days`` (``settings.story_window_days``), i.e. it is within
 the window of *every* dated member, not merely of the latest one. Bounding by the latest member let
 chains of daily reports grow without end (RKI case numbers: each day's report matches the day
@@ -23,6 +23,9 @@ every member" rather than "of the earliest member" because articles do not arriv
 feed delivers yesterday's piece late; a store is clustered incrementally): the bound must hold for an
 article older than the story too, and then it is the latest member that limits it. Undated articles
 are not bound (they join on similarity alone) and do not stretch a story's dates.
+Copies are exempt: a republication weeks later is still the same story, and keeping it there is
+what lets the comparison stage call it stale news presented as new. A late copy stretches the story's
+dates, so it closes the story to further joins by similarity (no chaining through copies).
 
 Profiling (one fuse embedding of the lead, name and number sets, the MinHash signature) is most of
 the work; ``add_many(..., workers=2)`` does it in worker processes while the main process places the
@@ -287,6 +290,7 @@ class Clusterer:
         self.names = NameFrequencies()
         self.stories: dict[str, _Story] = {}
         self.story_of: dict[str, str] = {}
+        self._published: dict[str, dt.date] = {}  # dated members, for a late copy's date gap
         self._open = _OpenIndex()
         self._latest: dt.date | None = None
 
@@ -312,21 +316,15 @@ class Clusterer:
             self._close_old()
         self.names.add(profile.names)
         copies = self.duplicates.add(article.id, article.text, sig)
-        copy = next(
-            (
-                (key, j)
-                for key, j in copies
-                if key in self.story_of and self._fits(self.stories[self.story_of[key]], article.published)
-            ),
-            None,
-        )
+        # A copy joins its original's story whatever the date gap (see the module docstring).
+        copy = next(((key, j) for key, j in copies if key in self.story_of), None)
         if copy is not None:
             story = self.stories[self.story_of[copy[0]]]
             reason = {
                 "kind": "copy",
                 "copy_of": copy[0],
                 "jaccard": copy[1],
-                "date_gap_days": _gap(article.published, self._date_of(story, copy[0])),
+                "date_gap_days": _gap(article.published, self._published.get(copy[0])),
             }
             return self._join(story, article, profile, reason)
         best: tuple[float, _Story, str] | None = None
@@ -403,9 +401,6 @@ class Clusterer:
             return True
         return max(story.last, day) - min(story.first, day) <= self.window
 
-    def _date_of(self, story: _Story, article_id: str) -> dt.date | None:
-        return next((p.published for key, p in story.recent if key == article_id), None)
-
     def _join(
         self, story: _Story, article: Article, profile: Profile, reason: dict[str, Any], new: bool = False
     ) -> Assignment:
@@ -420,6 +415,7 @@ class Clusterer:
         )
         story.centroid = total / max(float(np.linalg.norm(total)), 1e-12)
         if article.published:
+            self._published[article.id] = article.published
             story.first = min(filter(None, (story.first, article.published)))
             story.last = max(filter(None, (story.last, article.published)))
         self.story_of[article.id] = story.id
@@ -488,6 +484,7 @@ class Clusterer:
             story.outlets[article.id] = article.outlet
             self.story_of[article.id] = story.id
             if article.published:
+                self._published[article.id] = article.published
                 story.first = min(filter(None, (story.first, article.published)))
                 story.last = max(filter(None, (story.last, article.published)))
         story.recent = [(aid, by_id[aid]) for aid in (a.id for a, _ in recent)]
