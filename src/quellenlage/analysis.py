@@ -84,14 +84,21 @@ def collect_articles(
     return Collected(tuple(articles), tuple(problems))
 
 
-def analyse(store: Store, articles: Sequence[Article], *, progress: Progress | None = None) -> Analysed:
+def analyse(
+    store: Store,
+    articles: Sequence[Article],
+    *,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+) -> Analysed:
     """Run the pipeline over ``articles`` and keep the briefing (JSON contract plus its Markdown and
-    HTML renderings) and the story membership in the store."""
+    HTML renderings) and the story membership in the store. ``settings`` reach the stages that
+    read them (e.g. ``subjectivity``); without them the runner loads the default settings."""
     from .render import render, to_dict
 
     if not articles:
         raise InputError("no article could be read from the inputs")
-    state = run(articles, progress=progress)
+    state = run(articles, progress=progress, settings=settings)
     payload = to_dict(state.briefing)
     key = story_key([a.id for a in articles])
     store.put_analysis(BRIEFING, key, payload)

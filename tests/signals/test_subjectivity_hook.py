@@ -307,3 +307,41 @@ def test_real_model_flags_the_evaluative_sentence_and_not_the_neutral_one() -> N
     assert SubjectivityModel.load() is SubjectivityModel.load()  # loaded once per process
     scores = subjectivity_score([NEUTRAL, evaluative])
     assert scores[0] < SUBJECTIVITY_THRESHOLD <= scores[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["model", "rules"])
+def test_analyze_command_passes_its_config_file_to_the_signals(
+    method: str, fake_model: FakeScorer, tmp_path: Path
+) -> None:
+    """`quellenlage analyze --config FILE` reaches the signals stage (not only the environment)."""
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    config = tmp_path / "q.toml"
+    config.write_text(f'subjectivity = "{method}"\n', encoding="utf-8")
+    article = tmp_path / "bericht.txt"
+    article.write_text(REPORT_TEXT + " " + EVALUATIVE, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["analyze", str(article), "--config", str(config), "--db", str(tmp_path / "q.db"), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(fake_model.calls) == (1 if method == "model" else 0)
+    assert EVALUATIVE in fake_model.calls[0] if method == "model" else True
+
+
+@pytest.mark.parametrize("method", ["model", "rules"])
+def test_web_api_reading_uses_the_app_settings(method: str, fake_model: FakeScorer, tmp_settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from quellenlage.store import Store
+    from quellenlage.web.app import create_app
+
+    settings = tmp_settings.replace(subjectivity=method)
+    with Store.open(settings) as store:
+        store.put_article(Article(id="w2", text=REPORT_TEXT))
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/articles/w2/reading")
+    assert response.status_code == 200, response.text
+    assert len(fake_model.calls) == (1 if method == "model" else 0)

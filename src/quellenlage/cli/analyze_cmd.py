@@ -64,7 +64,7 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: str | None, max_articles:
                 def progress(stage: str, done: int, total: int) -> None:
                     bar.update(tasks[stage], completed=done, total=total)
 
-                result = analyse(store, articles, progress=progress)
+                result = analyse(store, articles, progress=progress, settings=settings)
     text = render(result.briefing, fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")

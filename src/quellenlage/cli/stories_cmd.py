@@ -99,7 +99,7 @@ def story(story_id: str, fmt: str, reasons: bool, db: str | None, config: str | 
     from ..render import render
 
     with user_errors():
-        _, store = open_store(db, config)
+        settings, store = open_store(db, config)
         with store:
             found = store.get_story(story_id)
             if found is None or found.extra.get("retired"):
@@ -118,7 +118,7 @@ def story(story_id: str, fmt: str, reasons: bool, db: str | None, config: str | 
                 return
             ids = found.article_ids[-MAX_STORY_ARTICLES:]
             articles = [a for a in (store.get_article(i) for i in ids) if a is not None]
-            result = analyse(store, articles)
+            result = analyse(store, articles, settings=settings)
     text = render(result.briefing, fmt)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

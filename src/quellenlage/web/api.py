@@ -87,7 +87,7 @@ def article_detail(request: Request, article_id: str) -> dict[str, Any]:
 def article_reading(request: Request, article_id: str) -> dict[str, Any]:
     with service.open_store(_settings(request)) as store:
         article = service.get_article(store, article_id)
-    data, _ = service.reading_view(article)
+    data, _ = service.reading_view(article, _settings(request))
     return {"article_id": article.id, **data}
 
 

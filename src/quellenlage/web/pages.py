@@ -87,7 +87,7 @@ def article(request: Request, article_id: str) -> HTMLResponse:
     with service.open_store(request.app.state.settings) as store:
         item = service.get_article(store, article_id)
         outcomes = store.outcomes_for(item.id)
-    data, pieces = service.reading_view(item)
+    data, pieces = service.reading_view(item, request.app.state.settings)
     return _render(request, "article.html.j2", article=item, data=data, pieces=pieces, outcomes=outcomes,
                    safe_url=safe_url, severity_labels=SEVERITY_LABELS)
 

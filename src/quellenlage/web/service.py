@@ -81,7 +81,7 @@ def analyse_inputs(
                 )
                 raise HTTPProblem(422, f"no article could be read ({reasons or 'no input'})")
             try:
-                return analyse(store, collected.articles)
+                return analyse(store, collected.articles, settings=settings)
             except InputError as exc:
                 raise HTTPProblem(422, str(exc)) from None
 
