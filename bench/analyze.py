@@ -1,14 +1,17 @@
 """Time and peak memory of analysing one story of 2, 10 and 50 articles; one JSON line per size.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/analyze.py [--sizes 2 10 50] [--keyword Impf]
+        [--subjectivity rules|model]
 
 Each size runs in its own process (so that peak RSS is that size's own). A story is the first N
 FANG-COVID articles (../shared/data/reliability/fang-covid-train.jsonl.gz) of 1,000-8,000 characters
 that mention ``--keyword``, taken from the week with most such articles, so that the comparison has
 overlapping claims to align. The models (reading layer, sentence encoder) are loaded and warmed on
 one article first; then the stages are timed (wall clock and CPU of this process; on a shared machine
-the CPU figures are the comparable ones): ``read`` for every article, ``build_story``, ``build_briefing``
-and rendering JSON, Markdown and HTML. Articles are taken round-robin over outlets. Goal: 10 articles
+the CPU figures are the comparable ones): ``read`` for every article, ``signals`` (source and content
+signals of every article, the subjective-report judge chosen by ``--subjectivity`` like the setting of
+that name), ``build_story``, ``build_briefing`` and rendering JSON, Markdown and HTML — the stages of
+``quellenlage analyze``. Articles are taken round-robin over outlets. Goal: 10 articles
 in under 5 s end to end.
 """
 
@@ -69,15 +72,19 @@ def _story(path: Path, keyword: str, size: int) -> list:  # type: ignore[type-ar
     ]
 
 
-def run_one(size: int, keyword: str, data: Path) -> dict:  # type: ignore[type-arg]
+def run_one(size: int, keyword: str, data: Path, subjectivity: str = "rules") -> dict:  # type: ignore[type-arg]
     from quellenlage.briefing import build_briefing
     from quellenlage.nlp import read
     from quellenlage.render import render
+    from quellenlage.signals import article_signals, subjectivity_hook
     from quellenlage.story import build_story
 
     articles = _story(data, keyword, size + 1)
     warm, articles = articles[0], articles[1 : size + 1]
-    build_story([warm], [read(warm)])  # loads the reading models, the sentence encoder and sklearn
+    judge = subjectivity_hook(subjectivity)
+    warm_reading = read(warm)
+    # loads the reading models, the signal models, the sentence encoder and sklearn
+    build_story([warm], [warm_reading], article_signals(warm_reading, subjectivity=judge))
     timings: dict[str, float] = {}
     start, cpu = time.perf_counter(), time.process_time()
 
@@ -88,7 +95,10 @@ def run_one(size: int, keyword: str, data: Path) -> dict:  # type: ignore[type-a
     readings = [read(a) for a in articles]
     lap("read", start, cpu)
     wall, used = time.perf_counter(), time.process_time()
-    analysis = build_story(articles, readings)
+    signals = [s for r in readings for s in article_signals(r, subjectivity=judge)]
+    lap("signals", wall, used)
+    wall, used = time.perf_counter(), time.process_time()
+    analysis = build_story(articles, readings, signals)
     lap("story", wall, used)
     wall, used = time.perf_counter(), time.process_time()
     briefing = build_briefing(analysis)
@@ -98,6 +108,8 @@ def run_one(size: int, keyword: str, data: Path) -> dict:  # type: ignore[type-a
     lap("total", start, cpu)
     return {
         "articles": len(articles),
+        "subjectivity": subjectivity,
+        "signals": len(signals),
         "chars": sum(len(a.text) for a in articles),
         "claims": len(analysis.story.claims),
         "groups_corroborated": sum(g.sources >= 2 for g in analysis.comparison.groups),
@@ -113,12 +125,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 10, 50])
     parser.add_argument("--keyword", default="Impf")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--subjectivity", choices=("rules", "model"), default="rules")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
     args = parser.parse_args()
     if not args.data.exists():
         sys.exit(f"error: {args.data} not found; the benchmark needs ../shared/data")
     if args.one:
-        print(json.dumps(run_one(args.one, args.keyword, args.data)), flush=True)
+        print(json.dumps(run_one(args.one, args.keyword, args.data, args.subjectivity)), flush=True)
         return
     for size in args.sizes:
         command = [
@@ -130,6 +143,8 @@ def main() -> None:
             args.keyword,
             "--data",
             str(args.data),
+            "--subjectivity",
+            args.subjectivity,
         ]
         subprocess.run(command, check=True)
 
