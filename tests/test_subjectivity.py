@@ -1,4 +1,5 @@
-"""Sentence subjectivity: cue counts, the numpy SVM, a cached model, and the eval command."""
+"""Sentence subjectivity: cue counts, the numpy SVM, a cached model, the eval command, and the
+fine-tuned e5 model (numpy runtime, torch training)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from quellenlage import encoder
 from quellenlage.cli import cli
 from quellenlage.errors import InputError, ModelError
 from quellenlage.subjectivity import (
     SHAPE_NAMES,
+    FinetunedModel,
+    Standardiser,
     SubjectivityModel,
     cue_features,
     cue_lexicon,
     cue_names,
+    quantise_difference,
     read_tsv,
     subjectivity_score,
 )
@@ -157,6 +162,68 @@ def test_missing_model_says_how_to_retrain(tmp_path):
         SubjectivityModel.load(tmp_path)
 
 
+def _toy_finetuned(cues: bool = False, seed: int = 0) -> FinetunedModel:
+    """The base e5 with a perturbed top layer and a random head (a stand-in for a trained model)."""
+    rng = np.random.default_rng(seed)
+    top = encoder.dense_layers()[-1]
+    tuned = encoder.Layer(
+        **{f: (v + rng.normal(scale=0.01, size=v.shape)).astype(np.float32) for f, v in top.__dict__.items()}
+    )
+    n_cues = len(cue_names()) if cues else 0
+    scaler = Standardiser(np.zeros(n_cues), np.ones(n_cues)) if cues else None
+    return FinetunedModel(
+        first_tuned=11,
+        layers=(tuned,),
+        head_weight=rng.normal(size=384 + n_cues),
+        head_bias=0.2,
+        cue_scaler=scaler,
+        cues=cue_names() if cues else (),
+    )
+
+
+def test_difference_quantisation_error_is_within_half_a_step():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(6, 4)).astype(np.float32)
+    tuned = base + rng.normal(scale=1e-3, size=base.shape).astype(np.float32)
+    codes, scale = quantise_difference(tuned, base)
+    assert codes.dtype == np.int8 and scale.shape == (4,)
+    restored = base + codes * scale
+    assert (np.abs(restored - tuned) <= scale / 2 + 1e-7).all()
+
+
+@pytest.mark.parametrize("cues", [False, True])
+def test_saved_finetuned_model_loads_back_with_the_same_scores(tmp_path, cues):
+    model = _toy_finetuned(cues)
+    model.save(tmp_path, {"note": "toy"})
+    loaded = FinetunedModel.load(tmp_path)
+    sentences = [s for pair in PAIRS for s in pair]
+    np.testing.assert_allclose(loaded.predict_proba(sentences), model.predict_proba(sentences), atol=2e-3)
+    assert json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))["note"] == "toy"
+    assert loaded.cues == model.cues
+
+
+def test_precomputed_embeddings_give_the_same_scores():
+    model = _toy_finetuned(cues=True)
+    sentences = list(PAIRS[0])
+    np.testing.assert_allclose(
+        model.predict_proba(sentences, model.encode(sentences)), model.predict_proba(sentences)
+    )
+
+
+def test_finetuned_model_with_other_cue_columns_is_refused(tmp_path):
+    _toy_finetuned(cues=True).save(tmp_path, {})
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    meta["cues"] = meta["cues"][:-1]
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="retrain"):
+        FinetunedModel.load(tmp_path)
+
+
+def test_missing_finetuned_model_says_how_to_train_it(tmp_path):
+    with pytest.raises(ModelError, match=r"python -m quellenlage\.train\.finetune"):
+        FinetunedModel.load(tmp_path)
+
+
 def test_read_tsv_rejects_unknown_labels(tmp_path):
     path = tmp_path / "bad.tsv"
     path.write_text("sentence_id\tsentence\tlabel\n1\tEin Satz.\tMAYBE\n", encoding="utf-8")
@@ -223,3 +290,23 @@ def test_torch_training_module_mirrors_the_numpy_forward():
         "Die Regierung hat am Dienstag ein deutlich längeres Gesetz beschlossen.",
     ]
     assert finetune.max_difference(sentences) < 1e-4
+
+
+def test_a_short_fine_tuning_run_exports_a_model_that_numpy_runs_identically(tmp_path):
+    pytest.importorskip("torch")
+    from quellenlage.train import finetune
+
+    sentences = [s for pair in PAIRS for s in pair]
+    labels = np.array([1, 0] * len(PAIRS))
+    setting = finetune.Setting(top=1, lr=1e-4, epochs=2, cues=True)
+    net, scaler, history = finetune.train(setting, sentences, labels, (sentences, labels), log=False)
+    assert [h["epoch"] for h in history] == [1, 2]
+    model = finetune.export(net, scaler, setting)
+    assert model.first_tuned == 11 and len(model.layers) == 1
+    states = finetune.bottom_states(sentences, 11)
+    cues = scaler(cue_features(sentences)).astype(np.float32)
+    np.testing.assert_allclose(model.predict_proba(sentences), finetune.predict(net, states, cues), atol=1e-4)
+    model.save(tmp_path, {})
+    np.testing.assert_allclose(
+        FinetunedModel.load(tmp_path).predict_proba(sentences), model.predict_proba(sentences), atol=2e-3
+    )

