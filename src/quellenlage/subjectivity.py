@@ -282,7 +282,7 @@ class FinetunedModel:
                     cues=cues,
                     threshold=float(meta["threshold"]),
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ModelError(
                 f"the subjectivity model in {directory} is missing or unreadable ({exc}); train it with `{FINETUNE}`"
             ) from exc
