@@ -142,7 +142,7 @@ def load_model(path: Path | None = None) -> E5Model:
 
 
 def _parse(path: Path, data: np.ndarray) -> E5Model:
-    buf = memoryview(data)
+    buf = memoryview(data.data)
     if bytes(buf[:4]) != b"E5S1":
         raise ValueError("bad magic, not an e5 model file")
     hidden, n_layers, n_heads, ff, _vocab_rows, max_positions, _types = struct.unpack_from("<7i", buf, 8)

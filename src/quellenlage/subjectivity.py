@@ -307,7 +307,7 @@ class FinetunedModel:
                     arrays[f"layer{i}.{field}"] = value.astype(np.float32)
         if self.cue_scaler is not None:
             arrays["cue_mean"], arrays["cue_scale"] = self.cue_scaler.mean, self.cue_scaler.scale
-        np.savez_compressed(directory / "weights.npz", **arrays)
+        np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
         meta = {  # the model's own keys win over same-named ``info`` keys
             **info,
             "kind": "fine-tuned multilingual-e5-small",

@@ -2,7 +2,9 @@
 
 ``python -m quellenlage.train.finetune --top 12 --lr 3e-5 --epochs 3`` prints one JSON line per
 epoch (dev macro-F1 / SUBJ-F1) and, with ``--out``, saves the model that
-:class:`quellenlage.subjectivity.SubjectivityModel` loads. Training needs ``pip install
+:class:`quellenlage.subjectivity.FinetunedModel` loads (not the shipped model: fine-tuning did not
+clear the bar to replace the SVM; every setting tried and its figures are in
+``models/subjectivity/MODEL_CARD.md``). Training needs ``pip install
 torch==2.13.0`` (CPU wheel); the runtime package never imports torch: the saved layers run in
 :mod:`quellenlage.encoder`'s numpy forward pass.
 
@@ -13,7 +15,8 @@ Procedure:
    once per sentence with numpy and cached; the top ``top`` layers are a torch module that mirrors
    :func:`encoder.forward` (checked to 1e-4 by :func:`max_difference`).
 2. Head: logistic regression on the mean-pooled last hidden state (plus, with ``--cues``, the
-   standardised cue counts of :func:`quellenlage.subjectivity.cue_features`).
+   standardised cue counts of :func:`quellenlage.subjectivity.cue_features`); with ``--probe`` it
+   starts from a linear probe fitted on the untuned features (LP-FT), otherwise from zero.
 3. AdamW (encoder ``lr``, head :data:`HEAD_LR`), linear warm-up over :data:`WARMUP` of the steps
    then linear decay, batches of :data:`BATCH`, BERT's dropout 0.1, loss weighted for class
    balance, one thread, fixed seed. Threshold 0.5.
@@ -27,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import click
 import numpy as np
@@ -64,8 +68,9 @@ class TopLayer(nn.Module):
     def __init__(self, layer: encoder.Layer, heads: int, eps: float) -> None:
         super().__init__()
         self.heads, self.eps = heads, eps
-        for field in encoder.LAYER_FIELDS:
-            setattr(self, field, nn.Parameter(torch.from_numpy(np.array(getattr(layer, field)))))
+        self.w = nn.ParameterDict(
+            {f: nn.Parameter(torch.from_numpy(np.array(getattr(layer, f)))) for f in encoder.LAYER_FIELDS}
+        )
         self.dropout = nn.Dropout(DROPOUT)
 
     def forward(self, x: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
@@ -75,24 +80,21 @@ class TopLayer(nn.Module):
         def split(t: torch.Tensor) -> torch.Tensor:
             return t.reshape(batch, length, self.heads, head_dim).transpose(1, 2)
 
-        q, k, v = (
-            split(x @ self.q_w + self.q_b),
-            split(x @ self.k_w + self.k_b),
-            split(x @ self.v_w + self.v_b),
-        )
+        w = self.w
+        q, k, v = (split(x @ w[f"{n}_w"] + w[f"{n}_b"]) for n in ("q", "k", "v"))
         scores = q @ k.transpose(-1, -2) / math.sqrt(head_dim) + masked
         attention = self.dropout(torch.softmax(scores, dim=-1))
         context = (attention @ v).transpose(1, 2).reshape(batch, length, hidden)
         x = nn.functional.layer_norm(
-            x + self.dropout(context @ self.ao_w + self.ao_b), (hidden,), self.aln_w, self.aln_b, self.eps
+            x + self.dropout(context @ w["ao_w"] + w["ao_b"]), (hidden,), w["aln_w"], w["aln_b"], self.eps
         )
-        mid = nn.functional.gelu(x @ self.fi_w + self.fi_b)
+        mid = nn.functional.gelu(x @ w["fi_w"] + w["fi_b"])
         return nn.functional.layer_norm(
-            x + self.dropout(mid @ self.fo_w + self.fo_b), (hidden,), self.oln_w, self.oln_b, self.eps
+            x + self.dropout(mid @ w["fo_w"] + w["fo_b"]), (hidden,), w["oln_w"], w["oln_b"], self.eps
         )
 
     def export(self) -> encoder.Layer:
-        return encoder.Layer(**{f: getattr(self, f).detach().numpy().copy() for f in encoder.LAYER_FIELDS})
+        return encoder.Layer(**{f: self.w[f].detach().numpy().copy() for f in encoder.LAYER_FIELDS})
 
 
 class Classifier(nn.Module):
@@ -278,7 +280,7 @@ def _batches(states: Sequence[np.ndarray], rng: np.random.Generator) -> list[lis
     """Shuffled batches of similar length (sorted within random pools of 8 batches: less padding)."""
     order = rng.permutation(len(states)).tolist()
     pool = 8 * BATCH
-    batches = []
+    batches: list[list[int]] = []
     for start in range(0, len(order), pool):
         chunk = sorted(order[start : start + pool], key=lambda i: len(states[i]))
         batches.extend(chunk[i : i + BATCH] for i in range(0, len(chunk), BATCH))
@@ -290,9 +292,9 @@ def export(net: Classifier, scaler: Standardiser | None, setting: Setting) -> Fi
     model = encoder.load_model()
     return FinetunedModel(
         first_tuned=model.n_layers - setting.top,
-        layers=tuple(layer.export() for layer in net.layers),
+        layers=tuple(cast(TopLayer, layer).export() for layer in net.layers),
         head_weight=net.head.weight.detach().numpy()[0].astype(np.float64),
-        head_bias=float(net.head.bias.detach()[0]),
+        head_bias=float(net.head.bias.detach().numpy()[0]),
         cue_scaler=scaler,
         cues=cue_names() if scaler is not None else (),
         threshold=THRESHOLD,
