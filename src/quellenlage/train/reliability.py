@@ -74,10 +74,13 @@ INNER_FOLDS = 4
 MIN_PUBLISHERS = 3
 # Publisher-dominance caps of the n-gram filter (select_columns), chosen per training set by inner
 # publisher-grouped CV (choose_dominance) on DOMINANCE_SAMPLE stratified training documents (enough
-# to rank caps, small enough for the 14 folds of a full evaluation). The grid was set after a
-# development run on an 8,000-article sample (MODEL_CARD.md); DOMINANCE_TOLERANCE is the noise level
-# of a pair AUC between reruns, under which the stricter (cleaner) cap is preferred.
-DOMINANCE_GRID: tuple[float | None, ...] = (None, 3.0, 2.5, 2.0)
+# to rank caps, small enough for the 14 folds of a full evaluation). DOMINANCE_TOLERANCE is the noise
+# level of a pair AUC, under which the stricter (cleaner) cap is preferred. The grid was set on an
+# 8,000-article development sample (pairs protocol, MODEL_CARD.md): mean pair AUC 0.893 / 0.895 /
+# 0.896 / 0.887 / 0.864 without a cap / at 3.0 / 2.5 / 2.0 / 1.75. The inner CV cannot tell 2.0 from
+# 2.5 (differences below 0.003), and a whole-file run that let it pick 2.0 lost up to 0.025 on pairs,
+# so 2.0 is not offered. Re-run `quellenlage eval reliability` after changing any of these.
+DOMINANCE_GRID: tuple[float | None, ...] = (None, 3.0, 2.5)
 DOMINANCE_SAMPLE = 4_000
 DOMINANCE_TOLERANCE = 0.003
 PREPARE_CHUNK = 500  # documents per progress step; bounds the memory of one hashing pass
