@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from quellenlage import encoder
 from quellenlage.cli import cli
+from quellenlage.encoder import quantise_difference
 from quellenlage.errors import InputError, ModelError
 from quellenlage.subjectivity import (
     SHAPE_NAMES,
@@ -20,7 +21,6 @@ from quellenlage.subjectivity import (
     cue_features,
     cue_lexicon,
     cue_names,
-    quantise_difference,
     read_tsv,
     subjectivity_score,
 )

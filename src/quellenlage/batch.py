@@ -49,15 +49,18 @@ TOP_ENTITIES = 10  # entities listed per article, by mention count
 RETRIED_REASONS = frozenset({"analysis-error"})
 
 
-def assess(article: Article, subjectivity: str = SETTINGS["subjectivity"][0]) -> dict[str, Any]:
+def assess(
+    article: Article, subjectivity: str = SETTINGS["subjectivity"][0], entities: str = SETTINGS["entities"][0]
+) -> dict[str, Any]:
     """One article's reading summary, signals and reliability score, as plain JSON-ready data.
 
-    ``subjectivity`` is the setting of that name ("model" loads the model once per worker process)."""
+    ``subjectivity`` and ``entities`` are the settings of those names (a model is loaded once per
+    worker process)."""
     from .nlp import read
     from .reliability import score_article
     from .signals import article_signals, subjectivity_hook
 
-    reading = read(article)
+    reading = read(article, entities=entities)
     signals = article_signals(reading, subjectivity=subjectivity_hook(subjectivity))
     reliability = score_article(article)
     entities = sorted(reading.entities, key=lambda e: (-len(e.mentions), e.name))
@@ -89,13 +92,15 @@ def assess(article: Article, subjectivity: str = SETTINGS["subjectivity"][0]) ->
 
 
 def assess_chunk(
-    articles: Sequence[Article], subjectivity: str = SETTINGS["subjectivity"][0]
+    articles: Sequence[Article],
+    subjectivity: str = SETTINGS["subjectivity"][0],
+    entities: str = SETTINGS["entities"][0],
 ) -> list[dict[str, Any]]:
     """:func:`assess` on each article; an error in one article is recorded, not raised."""
     out = []
     for article in articles:
         try:
-            out.append({"status": "analysed", **assess(article, subjectivity)})
+            out.append({"status": "analysed", **assess(article, subjectivity, entities)})
         except Exception as exc:  # noqa: BLE001 — one bad article must not sink a long batch
             out.append({"status": "failed", "reason": "analysis-error",
                         "detail": f"{type(exc).__name__}: {exc}", "article": {"id": article.id}})
@@ -340,7 +345,7 @@ def run_batch(
 
         names: deque[str] = deque()
         try:
-            assess_with = partial(assess_chunk, subjectivity=settings.subjectivity)
+            assess_with = partial(assess_chunk, subjectivity=settings.subjectivity, entities=settings.entities)
             for results in engine.map(assess_with, chunks()):
                 for result in results:
                     write({"input": names.popleft(), **result})

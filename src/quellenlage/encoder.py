@@ -31,7 +31,7 @@ lazily (:func:`dense_layers`, about 85 MB).
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -287,13 +287,29 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return centred / np.sqrt(var + eps) * weight + bias
 
 
+def gelu_erf(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, as e5 was trained with."""
+    return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
+
+
+def gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """The tanh approximation of GELU (within 5e-4 of the exact one), about 4x faster in numpy."""
+    inner = np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x * x * x)
+    return 0.5 * x * (1.0 + np.tanh(inner))
+
+
 def forward(
-    model: E5Model, ids: np.ndarray, mask: np.ndarray, layers: Sequence[Layer] | None = None
+    model: E5Model,
+    ids: np.ndarray,
+    mask: np.ndarray,
+    layers: Sequence[Layer] | None = None,
+    gelu: Callable[[np.ndarray], np.ndarray] = gelu_erf,
 ) -> np.ndarray:
     """Final hidden states ``(batch, length, H)`` for padded ``ids`` with ``mask`` (1 = real token).
 
     Positions count from 0 at ``<s>`` (the file's position table is already offset). ``layers``
-    replaces the file's layers (e.g. fine-tuned ones); default :func:`dense_layers`.
+    replaces the file's layers (e.g. fine-tuned ones); default :func:`dense_layers`. ``gelu``:
+    :func:`gelu_erf` (exact) or :func:`gelu_tanh` (faster; the NER tagger uses it).
     """
     layers = dense_layers(model.path) if layers is None else layers
     batch, length = ids.shape
@@ -320,10 +336,44 @@ def forward(
         attention = scores / scores.sum(axis=-1, keepdims=True)
         context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, length, model.hidden)
         x = _layer_norm(x + context @ layer.ao_w + layer.ao_b, layer.aln_w, layer.aln_b, model.eps)
-        mid = x @ layer.fi_w + layer.fi_b
-        mid = 0.5 * mid * (1.0 + erf(mid * np.float32(0.7071067811865476)))
+        mid = gelu(x @ layer.fi_w + layer.fi_b)
         x = _layer_norm(x + mid @ layer.fo_w + layer.fo_b, layer.oln_w, layer.oln_b, model.eps)
     return x.astype(np.float32, copy=False)
+
+
+MATRICES = ("q_w", "k_w", "v_w", "ao_w", "fi_w", "fo_w")  # stored as int8 differences from the base
+
+
+def quantise_difference(tuned: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tuned - base`` as int8 codes and one float32 scale per column (``[in, out]`` matrices)."""
+    difference = tuned.astype(np.float32) - base
+    scale = np.abs(difference).max(axis=0) / 127.0
+    codes = np.round(difference / np.where(scale > 0, scale, 1.0)).astype(np.int8)
+    return codes, scale.astype(np.float32)
+
+
+def stored_layer(layer: Layer, base: Layer, prefix: str) -> dict[str, np.ndarray]:
+    """The arrays that store a fine-tuned ``layer`` compactly: matrices as int8 differences from
+    ``base`` with one scale per output column (about 1.7 MB a layer, where float16 copies take
+    3.5 MB), vectors in float32. Read back by :func:`stored_layer_array`."""
+    arrays: dict[str, np.ndarray] = {}
+    for field in LAYER_FIELDS:
+        value = getattr(layer, field)
+        if field in MATRICES:
+            codes, scale = quantise_difference(value, getattr(base, field))
+            arrays[f"{prefix}.{field}.codes"], arrays[f"{prefix}.{field}.scale"] = codes, scale
+        else:
+            arrays[f"{prefix}.{field}"] = value.astype(np.float32)
+    return arrays
+
+
+def stored_layer_array(arrays: np.lib.npyio.NpzFile, name: str, base: np.ndarray) -> np.ndarray:
+    """One array of a tuned layer: base + int8 difference for matrices, stored as is for vectors."""
+    if f"{name}.codes" in arrays:
+        return (base + arrays[f"{name}.codes"].astype(np.float32) * arrays[f"{name}.scale"]).astype(
+            np.float32
+        )
+    return arrays[name].astype(np.float32)
 
 
 def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -54,9 +54,10 @@ def _noop(stage: str, done: int, total: int) -> None:
 def _read(state: PipelineState, progress: Progress) -> dict[str, Any]:
     from .nlp import read
 
+    settings = state.settings or load_settings()
     readings = []
     for i, article in enumerate(state.articles):
-        readings.append(read(article))
+        readings.append(read(article, entities=settings.entities))
         progress("read", i + 1, len(state.articles))
     return {"readings": tuple(readings)}
 

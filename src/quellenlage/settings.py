@@ -60,9 +60,20 @@ SETTINGS: dict[str, tuple[Any, str]] = {
             "stance adverbs) or 'model' (the trained sentence-subjectivity model, one e5 pass per sentence)."
         ),
     ),
+    "entities": (
+        "rules",
+        (
+            "Entity recogniser of the reading layer: 'rules' (capitalisation, lexicons, gazetteer), "
+            "'e5+rules' (the fine-tuned e5 NER model merged with the rules), 'e5' (the model alone), "
+            "'model'/'combined' (the older spaCy CNN alone / with the rules)."
+        ),
+    ),
 }
 # Settings that take one of a few words; any other value is refused with the list.
-CHOICES: dict[str, tuple[str, ...]] = {"subjectivity": ("model", "rules")}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "subjectivity": ("model", "rules"),
+    "entities": ("rules", "e5+rules", "e5", "model", "combined"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class Settings:
     max_request_bytes: int
     story_window_days: int
     subjectivity: str
+    entities: str
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

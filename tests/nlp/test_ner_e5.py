@@ -1,0 +1,203 @@
+"""The fine-tuned e5 NER tagger: decoding, windows, storage, the two runtimes, the shipped model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quellenlage import encoder
+from quellenlage.errors import ModelError
+from quellenlage.models import EntityType, Sentence, Span
+from quellenlage.nlp import ner_e5
+from quellenlage.nlp.entities import default_recognizers, find_entities
+from quellenlage.nlp.ner_e5 import TAGS, E5Recognizer, E5Tagger, PieceCache, tags_to_spans, viterbi, windows
+from quellenlage.nlp.tokens import tokenize
+
+PER, LOC, ORG = EntityType.PER, EntityType.LOC, EntityType.ORG
+T = {t: i for i, t in enumerate(TAGS)}
+
+
+def _log_probs(rows: list[dict[str, float]]) -> np.ndarray:
+    """Log-probabilities with the given tags' probabilities and the rest spread evenly."""
+    out = np.full((len(rows), len(TAGS)), 1e-3)
+    for i, row in enumerate(rows):
+        for tag, p in row.items():
+            out[i, T[tag]] = p
+    return np.log(out / out.sum(axis=1, keepdims=True))
+
+
+def test_viterbi_never_starts_or_continues_an_entity_with_a_foreign_i_tag():
+    # Greedy argmax would give O, I-PER (invalid) and B-LOC, I-ORG (invalid).
+    lp = _log_probs(
+        [
+            {"O": 0.9},
+            {"I-PER": 0.6, "B-PER": 0.35},
+            {"B-LOC": 0.9},
+            {"I-ORG": 0.5, "I-LOC": 0.45},
+        ]
+    )
+    tags = [TAGS[t] for t in viterbi(lp)]
+    assert tags == ["O", "B-PER", "B-LOC", "I-LOC"]
+
+
+def test_viterbi_keeps_a_valid_greedy_path_and_handles_empty_input():
+    lp = _log_probs([{"B-PER": 0.9}, {"I-PER": 0.9}, {"O": 0.9}, {"B-ORG": 0.9}])
+    assert [TAGS[t] for t in viterbi(lp)] == ["B-PER", "I-PER", "O", "B-ORG"]
+    assert viterbi(np.zeros((0, len(TAGS)))) == []
+    first = _log_probs([{"I-LOC": 0.9}])
+    assert TAGS[viterbi(first)[0]] != "I-LOC"
+
+
+def test_tags_to_spans_splits_adjacent_entities_and_types():
+    tags = ["B-PER", "I-PER", "B-PER", "O", "B-LOC", "I-ORG", "I-ORG"]
+    assert tags_to_spans(tags) == [(0, 2, "PER"), (2, 3, "PER"), (4, 5, "LOC"), (5, 7, "ORG")]
+    assert tags_to_spans([]) == []
+
+
+@pytest.mark.slow
+def test_windows_cut_long_sentences_at_word_boundaries():
+    pieces = PieceCache(encoder.load_model())
+    words = ["Bundesgesundheitsministerium"] * 200
+    out = windows(words, pieces)
+    assert len(out) > 1
+    assert [w[0] for w in out][0] == 0
+    covered = sum(len(heads) for _, _, heads in out)
+    assert covered == len(words)
+    for first, ids, heads in out:
+        assert len(ids) - 2 <= ner_e5.MAX_PIECES
+        assert ids[0] == pieces.model.vocab.bos and ids[-1] == pieces.model.vocab.eos
+        assert heads[0] == 1 and heads == sorted(heads)
+        assert first >= 0
+    assert windows([], pieces) == [(0, [pieces.model.vocab.bos, pieces.model.vocab.eos], [])]
+
+
+@pytest.mark.slow
+def test_first_piece_of_each_word_carries_the_word_start_marker():
+    model = encoder.load_model()
+    pieces = PieceCache(model)
+    ids = pieces("Sacharowa")
+    inverse = {v: k for k, v in model.vocab.pieces.items()}
+    assert inverse[ids[0]].startswith(encoder.META)
+    assert "".join(inverse[i] for i in ids).replace(encoder.META, "") == "Sacharowa"
+
+
+def _tiny_tagger(seed: int = 0, head_scale: float = 0.5) -> E5Tagger:
+    """Two base layers with a random head: a real (if untrained) tagger to test storage and runtimes."""
+    rng = np.random.default_rng(seed)
+    layers = encoder.dense_layers()[:2]
+    moved = tuple(
+        encoder.Layer(**{f: getattr(layer, f) + rng.normal(0, 1e-3, getattr(layer, f).shape).astype(np.float32)
+                         for f in encoder.LAYER_FIELDS})
+        for layer in layers
+    )  # fmt: skip
+    head = rng.normal(0, head_scale, (encoder.load_model().hidden, len(TAGS))).astype(np.float32)
+    return E5Tagger(moved, head, rng.normal(0, 0.1, len(TAGS)).astype(np.float32), {})
+
+
+@pytest.mark.slow
+def test_saved_tagger_loads_back_with_the_same_tags(tmp_path):
+    tagger = _tiny_tagger()
+    tagger.save(tmp_path, {"note": "test"})
+    loaded = E5Tagger.load(tmp_path)
+    assert len(loaded.layers) == 2 and loaded.info["note"] == "test"
+    np.testing.assert_allclose(loaded.head_weight, tagger.head_weight)
+    for a, b in zip(loaded.layers, tagger.layers, strict=True):
+        # int8 differences from the base weights: off by at most half a quantisation step
+        assert float(np.abs(a.fi_w - b.fi_w).max()) < 1e-4
+    sentences = [["Angela", "Merkel", "besuchte", "Paris", "."], ["Die", "UN", "tagt", "."]]
+    assert loaded.tag(sentences) == tagger.tag(sentences)
+
+
+@pytest.mark.slow
+def test_onnx_runtime_agrees_with_numpy_layers(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from quellenlage.train.ner_e5 import export_onnx
+
+    tagger = _tiny_tagger(1, head_scale=0.05)
+    tagger.save(tmp_path, {})
+    export_onnx(tagger, tmp_path / "model.onnx")
+    onnx_tagger = ner_e5.load(str(tmp_path), "onnx")
+    assert isinstance(onnx_tagger, ner_e5.OnnxTagger)
+    sentences = [["Olaf", "Scholz", "sprach", "in", "Berlin", "mit", "der", "Presse", "."]]
+    a = tagger.log_probs(sentences)[0]
+    b = onnx_tagger.log_probs(sentences)[0]
+    assert a.shape == b.shape == (9, len(TAGS))
+    # int8 weights: close, not identical
+    assert float(np.abs(np.exp(a) - np.exp(b)).max()) < 0.1
+    assert (a.argmax(axis=1) == b.argmax(axis=1)).mean() >= 8 / 9
+
+
+def test_missing_model_directory_is_a_model_error_saying_how_to_train(tmp_path):
+    with pytest.raises(ModelError, match="train ner-e5"):
+        E5Tagger.load(tmp_path / "nothing")
+    with pytest.raises(ModelError, match="train ner-e5"):
+        ner_e5.load(str(tmp_path / "nothing"), "onnx")
+
+
+def _sentences(text: str, article_id: str = "a1") -> tuple[Sentence, ...]:
+    out, offset = [], 0
+    for index, line in enumerate(text.split("\n")):
+        tokens = tokenize(line, offset)
+        out.append(Sentence(index, Span(article_id, offset, offset + len(line)), 0, tokens=tokens))
+        offset += len(line) + 1
+    return tuple(out)
+
+
+def _found(text: str) -> set[tuple[str, EntityType]]:
+    mentions = E5Recognizer("a1").recognize(text, _sentences(text))
+    for m in mentions:
+        assert text[m.span.start : m.span.end] == m.text  # every mention is an exact span of the text
+    return {(m.text, m.type) for m in mentions}
+
+
+needs_model = pytest.mark.skipif(
+    not (ner_e5.MODEL_DIR / "meta.json").is_file(), reason="the e5 NER model is not shipped in this checkout"
+)
+
+
+@pytest.mark.slow
+@needs_model
+def test_shipped_model_finds_people_places_and_organisations_in_news():
+    text = (
+        "Die Sprecherin des russischen Außenministeriums, Maria Sacharowa, warnte am Donnerstag in Moskau.\n"
+        "Bundeskanzler Friedrich Merz traf in Paris den französischen Präsidenten Emmanuel Macron.\n"
+        "Die Deutsche Bahn und die Gewerkschaft Verdi verhandeln in Frankfurt."
+    )
+    found = _found(text)
+    assert {("Maria Sacharowa", PER), ("Moskau", LOC), ("Friedrich Merz", PER), ("Paris", LOC)} <= found
+    assert ("Emmanuel Macron", PER) in found
+    assert ("Deutsche Bahn", ORG) in found and ("Frankfurt", LOC) in found
+
+
+@pytest.mark.slow
+@needs_model
+def test_shipped_model_does_not_tag_capitalised_common_nouns():
+    text = "Die Szenarios der Regierung sehen höhere Steuern vor.\nDas Wetter wird am Wochenende besser."
+    assert _found(text) == set()
+
+
+@pytest.mark.slow
+@needs_model
+def test_e5_backend_runs_through_the_reading_layer_entities():
+    from quellenlage.models import Article
+
+    text = "Maria Sacharowa sprach in Moskau. Sacharowa sagte, Russland werde reagieren."
+    article = Article(id="a1", text=text, language="de")
+    from quellenlage.nlp.sections import segment
+
+    _, sentences = segment(article)
+    for backend in ("e5", "e5+rules"):
+        assert [r.name for r in default_recognizers("a1", backend)][-1] == "e5"
+        entities = find_entities(article, sentences, backend=backend)
+        names = {(e.name, e.type) for e in entities}
+        assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
+
+
+def test_entities_setting_offers_exactly_the_reading_layer_backends():
+    from quellenlage.nlp.entities import ENTITY_BACKENDS
+    from quellenlage.settings import CHOICES, SETTINGS
+
+    assert set(CHOICES["entities"]) == set(ENTITY_BACKENDS)
+    assert SETTINGS["entities"][0] in ENTITY_BACKENDS
