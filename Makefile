@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test serve lint eval bench train-ner train-subjectivity train-reliability clean
+.PHONY: demo test serve lint eval bench train-ner train-ner-e5 train-subjectivity train-reliability clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11) on PATH"; exit 1; }
@@ -29,6 +29,7 @@ eval: $(STAMP)   ## every eval command on the local datasets (long; one JSON lin
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --split heldout
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/smartdata-train.jsonl --split heldout
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/wikiann-de-test.conllu
+	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --split heldout --backend model
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --backend rules
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/wikiann-de-test.conllu --backend rules
 	$(BIN)/quellenlage eval subjectivity --data $(DATA)/subjectivity/checkthat2025-dev-de.tsv
@@ -44,6 +45,10 @@ bench: $(STAMP)  ## throughput and memory benchmarks (bench/*.py), one JSON line
 
 train-ner: $(STAMP)           ## reproduce the shipped NER model (~40 min on one core)
 	OMP_NUM_THREADS=1 $(BIN)/quellenlage train ner
+
+train-ner-e5: $(STAMP)        ## reproduce the shipped e5 NER model (~45 min on 2 cores; installs torch + onnx)
+	$(BIN)/pip install -q torch==2.13.0 'onnx>=1.15'
+	$(BIN)/quellenlage train ner-e5
 
 train-subjectivity: $(STAMP)  ## reproduce the shipped subjectivity model
 	OMP_NUM_THREADS=1 $(BIN)/python -m quellenlage.train.subjectivity

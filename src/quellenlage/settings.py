@@ -61,7 +61,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         ),
     ),
     "entities": (
-        "rules",
+        "e5+rules",
         (
             "Entity recogniser of the reading layer: 'rules' (capitalisation, lexicons, gazetteer), "
             "'e5+rules' (the fine-tuned e5 NER model merged with the rules), 'e5' (the model alone), "

@@ -1,9 +1,12 @@
-"""Quality gate for the shipped NER model: F1 on held-out slices must stay above pinned floors.
+"""Quality gate for the shipped NER models: F1 on held-out slices must stay above pinned floors.
 
 The slices are never trained on (see ``quellenlage.nerdata`` splits). To re-measure::
 
-    quellenlage eval ner --data ../shared/data/ner/germeval2014-dev.tsv --split heldout --limit 300
-    quellenlage eval ner --data ../shared/data/ner/smartdata-train.jsonl --split heldout --limit 100
+    quellenlage eval ner --data ../shared/data/ner/germeval2014-dev.tsv --split heldout --limit 300 --backend e5
+    quellenlage eval ner --data ../shared/data/ner/smartdata-train.jsonl --split heldout --limit 100 --backend e5
+    quellenlage eval ner --data ../shared/data/ner/wikiann-de-test.conllu --limit 500 --backend e5
+
+(``--backend model`` for the spaCy CNN.)
 
 Floors live in ``tests/gate/floors.json``; pin them slightly below the measured value, and only raise them.
 """
@@ -31,4 +34,19 @@ FLOORS = json.loads((Path(__file__).parent / "floors.json").read_text(encoding="
 )
 def test_ner_model_f1_stays_above_floor(shared_data, floor, file, limit):
     result = run_eval(shared_data / "ner" / file, backend="model", split="heldout", limit=limit)
+    assert result["f1"] >= FLOORS[floor], result
+
+
+@pytest.mark.gate
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("floor", "file", "split", "limit"),
+    [
+        ("ner_e5_germeval_heldout_f1", "germeval2014-dev.tsv", "heldout", 300),
+        ("ner_e5_smartdata_heldout_f1", "smartdata-train.jsonl", "heldout", 100),
+        ("ner_e5_wikiann_test_f1", "wikiann-de-test.conllu", "all", 500),
+    ],
+)
+def test_ner_e5_f1_stays_above_floor(shared_data, floor, file, split, limit):
+    result = run_eval(shared_data / "ner" / file, backend="e5", split=split, limit=limit)
     assert result["f1"] >= FLOORS[floor], result

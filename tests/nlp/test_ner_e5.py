@@ -7,7 +7,7 @@ import pytest
 
 from quellenlage import encoder
 from quellenlage.errors import ModelError
-from quellenlage.models import EntityType, Sentence, Span
+from quellenlage.models import EntityType, Mention, Sentence, Span
 from quellenlage.nlp import ner_e5
 from quellenlage.nlp.entities import default_recognizers, find_entities
 from quellenlage.nlp.ner_e5 import TAGS, E5Recognizer, E5Tagger, PieceCache, tags_to_spans, viterbi, windows
@@ -60,7 +60,7 @@ def test_windows_cut_long_sentences_at_word_boundaries():
     words = ["Bundesgesundheitsministerium"] * 200
     out = windows(words, pieces)
     assert len(out) > 1
-    assert [w[0] for w in out][0] == 0
+    assert out[0][0] == 0
     covered = sum(len(heads) for _, _, heads in out)
     assert covered == len(words)
     for first, ids, heads in out:
@@ -201,3 +201,34 @@ def test_entities_setting_offers_exactly_the_reading_layer_backends():
 
     assert set(CHOICES["entities"]) == set(ENTITY_BACKENDS)
     assert SETTINGS["entities"][0] in ENTITY_BACKENDS
+
+
+def _m(text: str, start: int, end: int, kind: EntityType, source: str) -> Mention:
+    return Mention(Span("a1", start, end), text[start:end], kind, source)
+
+
+def test_combine_keeps_gazetteer_names_model_mentions_and_multiword_rule_orgs():
+    from quellenlage.nlp.ner_e5 import combine
+
+    text = "Die Koalition der Willigen traf Maria Sacharowa und die NATO in Paris."
+    koalition = _m(text, 4, 26, ORG, "rules")
+    nato_rule = _m(text, 56, 60, ORG, "rules")  # one-word rule ORG: dropped
+    sacharowa_gaz = _m(text, 32, 47, PER, "gazetteer")
+    sacharowa_model = _m(text, 38, 47, PER, "model")  # overlaps the gazetteer name: loses
+    paris_model = _m(text, 64, 69, LOC, "model")
+    paris_rule = _m(text, 64, 69, LOC, "rules")  # overlaps a model mention: not added twice
+    merged = combine([koalition, nato_rule, sacharowa_gaz, paris_rule], [sacharowa_model, paris_model])
+    assert [(m.text, m.source) for m in merged] == [
+        ("Koalition der Willigen", "rules"),
+        ("Maria Sacharowa", "gazetteer"),
+        ("Paris", "model"),
+    ]
+
+
+def test_lower_case_words_are_adjective_like_and_names_are_not():
+    from quellenlage.nlp.ner_e5 import is_adjective_like
+
+    assert is_adjective_like("russischen") and is_adjective_like("europäische")
+    assert (
+        not is_adjective_like("Russland") and not is_adjective_like("eBay") and not is_adjective_like("US-")
+    )

@@ -121,10 +121,14 @@ def run_eval(
         text, sents, gold = build_article(f"eval-{i}", article)
         started = time.perf_counter()
         outputs: list[list[Mention]] = [r.recognize(text, sents) for r in recognizers]
-        if len(outputs) == 2:
+        if backend == "combined":
             from ..nlp.ner_model import combine
 
             mentions = combine(outputs[0], outputs[1])
+        elif backend == "e5+rules":
+            from ..nlp.ner_e5 import combine as combine_e5
+
+            mentions = combine_e5(outputs[0], outputs[1])
         else:
             mentions = outputs[0]
         elapsed += time.perf_counter() - started

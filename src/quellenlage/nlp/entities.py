@@ -374,13 +374,13 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
 # Wikipedia-style text combined is far better (WikiANN 0.736 vs 0.533). News is what the briefing
 # reads, so the reading layer uses the rules; re-run those evals before changing the default.
 ENTITY_BACKENDS = ("rules", "model", "combined", "e5", "e5+rules")
-DEFAULT_ENTITY_BACKEND = "rules"
+DEFAULT_ENTITY_BACKEND = "e5+rules"
 
 
 def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) -> tuple[EntityRecognizer, ...]:
     """The recognisers of ``backend``: ``model``/``combined`` use the spaCy CNN, ``e5``/``e5+rules``
-    the fine-tuned e5 tagger (:mod:`quellenlage.nlp.ner_e5`); ``*+rules``/``combined`` are merged
-    with the rule mentions by :func:`quellenlage.nlp.ner_model.combine`."""
+    the fine-tuned e5 tagger (:mod:`quellenlage.nlp.ner_e5`); ``combined`` is merged with the rule
+    mentions by :func:`quellenlage.nlp.ner_model.combine`, ``e5+rules`` by :func:`quellenlage.nlp.ner_e5.combine`."""
     if backend not in ENTITY_BACKENDS:
         raise ValueError(f"unknown entity backend {backend!r}; choose one of {', '.join(ENTITY_BACKENDS)}")
     if backend == "rules":
@@ -407,10 +407,14 @@ def find_entities(
     recognizers = recognizers if recognizers is not None else default_recognizers(article.id, backend)
     per_recognizer = [_with_article(r.recognize(article.text, sentences), article.id) for r in recognizers]
     names = [r.name for r in recognizers]
-    if len(names) == 2 and names[0] == "rules" and names[1] in ("model", "e5"):
+    if names == ["rules", "model"]:
         from quellenlage.nlp.ner_model import combine
 
         merged = combine(per_recognizer[0], per_recognizer[1])
+    elif names == ["rules", "e5"]:
+        from quellenlage.nlp import ner_e5
+
+        merged = ner_e5.combine(per_recognizer[0], per_recognizer[1])
     else:
         merged = merge_mentions(per_recognizer)
     mentions = propagate(article.text, article.id, merged)

@@ -152,7 +152,9 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random) -> list[
     return out
 
 
-def predict_tags(net: TaggerNet, examples: Sequence[Example], sentences: Sequence[NerSentence]) -> list[list[str]]:
+def predict_tags(
+    net: TaggerNet, examples: Sequence[Example], sentences: Sequence[NerSentence]
+) -> list[list[str]]:
     """Decoded tags per sentence (the run-time Viterbi over the net's log-probabilities)."""
     net.eval()
     log_probs = [np.zeros((len(s.tokens), len(TAGS)), dtype=np.float32) for s in sentences]
@@ -255,8 +257,14 @@ def train(cfg: E5TrainConfig) -> dict[str, object]:
             n_seen += 1
             if step % 50 == 0:
                 rate = 50 / (time.time() - window_started)
-                log.info("step %d/%d loss %.4f (%.2f steps/s, eta %.0f min)", step, total, running / n_seen,
-                         rate, (total - step) / rate / 60)
+                log.info(
+                    "step %d/%d loss %.4f (%.2f steps/s, eta %.0f min)",
+                    step,
+                    total,
+                    running / n_seen,
+                    rate,
+                    (total - step) / rate / 60,
+                )
                 running, n_seen, window_started = 0.0, 0, time.time()
             if step % cfg.eval_every == 0:
                 checkpoint(epoch)
