@@ -282,6 +282,19 @@ def load(path: str | None = None, runtime: str = "auto") -> E5Tagger | OnnxTagge
     return E5Tagger.load(directory)
 
 
+def _line_sentences(text: str, article_id: str) -> list[Sentence]:
+    """One tokenised pseudo-sentence per non-empty line, for callers that pass no sentences."""
+    from .tokens import tokenize
+
+    out, offset = [], 0
+    for line in text.split("\n"):
+        tokens = tokenize(line, offset)
+        if tokens:
+            out.append(Sentence(len(out), Span(article_id, offset, offset + len(line)), 0, tokens=tokens))
+        offset += len(line) + 1
+    return out
+
+
 def is_adjective_like(word: str) -> bool:
     """A lower-case word ("russischen", "europäische"): in German a place or person name is
     capitalised, so a one-word PER/LOC in lower case is a derived adjective, which GermEval 2014
@@ -305,7 +318,7 @@ class E5Recognizer:
     def recognize(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]:
         tagger = load(self.model_path)
         article_id = sentences[0].span.article_id if sentences else self.article_id
-        with_tokens = [s for s in sentences if s.tokens]
+        with_tokens = [s for s in sentences if s.tokens] if sentences else _line_sentences(text, article_id)
         tagged = tagger.tag([[t.text for t in s.tokens] for s in with_tokens])
         mentions: list[Mention] = []
         for sentence, tags in zip(with_tokens, tagged, strict=True):
