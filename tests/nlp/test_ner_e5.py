@@ -7,11 +7,10 @@ import pytest
 
 from quellenlage import encoder
 from quellenlage.errors import ModelError
-from quellenlage.models import EntityType, Mention, Sentence, Span
+from quellenlage.models import EntityType, Mention, Span
 from quellenlage.nlp import ner_e5
 from quellenlage.nlp.entities import default_recognizers, find_entities
 from quellenlage.nlp.ner_e5 import TAGS, E5Recognizer, E5Tagger, PieceCache, tags_to_spans, viterbi, windows
-from quellenlage.nlp.tokens import tokenize
 
 PER, LOC, ORG = EntityType.PER, EntityType.LOC, EntityType.ORG
 T = {t: i for i, t in enumerate(TAGS)}
@@ -136,17 +135,8 @@ def test_missing_model_directory_is_a_model_error_saying_how_to_train(tmp_path):
         ner_e5.load(str(tmp_path / "nothing"), "onnx")
 
 
-def _sentences(text: str, article_id: str = "a1") -> tuple[Sentence, ...]:
-    out, offset = [], 0
-    for index, line in enumerate(text.split("\n")):
-        tokens = tokenize(line, offset)
-        out.append(Sentence(index, Span(article_id, offset, offset + len(line)), 0, tokens=tokens))
-        offset += len(line) + 1
-    return tuple(out)
-
-
 def _found(text: str) -> set[tuple[str, EntityType]]:
-    mentions = E5Recognizer("a1").recognize(text, _sentences(text))
+    mentions = E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
     for m in mentions:
         assert text[m.span.start : m.span.end] == m.text  # every mention is an exact span of the text
     return {(m.text, m.type) for m in mentions}
@@ -232,3 +222,11 @@ def test_lower_case_words_are_adjective_like_and_names_are_not():
     assert (
         not is_adjective_like("Russland") and not is_adjective_like("eBay") and not is_adjective_like("US-")
     )
+
+
+@pytest.mark.slow
+@needs_model
+def test_without_sentences_the_recogniser_tags_each_line():
+    text = "Maria Sacharowa sprach in Moskau.\nOlaf Scholz reiste nach Paris."
+    with_lines = E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
+    assert with_lines and E5Recognizer("a1").recognize(text, ()) == with_lines
