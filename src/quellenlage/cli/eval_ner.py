@@ -111,6 +111,8 @@ def run_eval(
         articles = articles[:limit]
 
     load_started = time.perf_counter()
+    from ..nlp.entities import merge_recognized
+
     recognizers = _recognizers(backend, model_path)
     load_seconds = time.perf_counter() - load_started
 
@@ -121,16 +123,7 @@ def run_eval(
         text, sents, gold = build_article(f"eval-{i}", article)
         started = time.perf_counter()
         outputs: list[list[Mention]] = [r.recognize(text, sents) for r in recognizers]
-        if backend == "combined":
-            from ..nlp.ner_model import combine
-
-            mentions = combine(outputs[0], outputs[1])
-        elif backend == "e5+rules":
-            from ..nlp.ner_e5 import combine as combine_e5
-
-            mentions = combine_e5(outputs[0], outputs[1])
-        else:
-            mentions = outputs[0]
+        mentions = merge_recognized([r.name for r in recognizers], outputs)
         elapsed += time.perf_counter() - started
         score.add(gold, {(m.span.start, m.span.end, m.type.value) for m in mentions})
         n_tokens += sum(len(s.tokens) for s in sents)

@@ -399,6 +399,21 @@ def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) 
     return (RuleRecognizer(article_id), ModelRecognizer(article_id))
 
 
+def merge_recognized(names: Sequence[str], per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]:
+    """One non-overlapping mention list from the outputs of the recognisers ``names``: rules + spaCy
+    model by :func:`quellenlage.nlp.ner_model.combine`, rules + e5 by :func:`quellenlage.nlp.ner_e5.combine`,
+    anything else by :func:`merge_mentions`."""
+    if list(names) == ["rules", "model"]:
+        from quellenlage.nlp.ner_model import combine
+
+        return combine(per_recognizer[0], per_recognizer[1])
+    if list(names) == ["rules", "e5"]:
+        from quellenlage.nlp import ner_e5
+
+        return ner_e5.combine(per_recognizer[0], per_recognizer[1])
+    return merge_mentions(per_recognizer)
+
+
 def find_entities(
     article: Article,
     sentences: Sequence[Sentence],
@@ -408,17 +423,7 @@ def find_entities(
     """Recognise, merge, propagate and canonicalise the entities of one article."""
     recognizers = recognizers if recognizers is not None else default_recognizers(article.id, backend)
     per_recognizer = [_with_article(r.recognize(article.text, sentences), article.id) for r in recognizers]
-    names = [r.name for r in recognizers]
-    if names == ["rules", "model"]:
-        from quellenlage.nlp.ner_model import combine
-
-        merged = combine(per_recognizer[0], per_recognizer[1])
-    elif names == ["rules", "e5"]:
-        from quellenlage.nlp import ner_e5
-
-        merged = ner_e5.combine(per_recognizer[0], per_recognizer[1])
-    else:
-        merged = merge_mentions(per_recognizer)
+    merged = merge_recognized([r.name for r in recognizers], per_recognizer)
     mentions = propagate(article.text, article.id, merged)
     return canonicalise(mentions)
 

@@ -120,8 +120,20 @@ def windows(words: Sequence[str], pieces: PieceCache) -> list[tuple[int, list[in
     return out
 
 
+class _Tagging:
+    """Sentence tagging shared by both runtimes; they provide ``logits(ids, mask)``."""
+
+    batch_size = 32  # windows per forward pass
+
+    def log_probs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return log_probs(self, sentences, self.batch_size)  # type: ignore[arg-type]
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        return tag(self, sentences, self.batch_size)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class E5Tagger:
+class E5Tagger(_Tagging):
     """Tuned layers ``0..n-1`` (fewer than e5's 12 when the model was trained truncated) and a linear head."""
 
     layers: tuple[encoder.Layer, ...]
@@ -182,14 +194,8 @@ class E5Tagger:
         hidden = encoder.forward(encoder.load_model(), ids, mask, self.layers, encoder.gelu_tanh)
         return hidden @ self.head_weight + self.head_bias
 
-    def log_probs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        return log_probs(self, sentences)
 
-    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        return tag(self, sentences)
-
-
-class OnnxTagger:
+class OnnxTagger(_Tagging):
     """The same tagger exported to ONNX with int8 weights (``model.onnx``), run by onnxruntime on
     one thread: two to three times faster than the float32 numpy layers (see the model card).
 
@@ -210,11 +216,7 @@ class OnnxTagger:
         x = encoder.forward(encoder.load_model(), ids, mask, ())  # embedding layer only
         return self.session.run(None, {"x": x, "mask": mask})[0]
 
-    def log_probs(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        return log_probs(self, sentences, batch_size=1)
-
-    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        return tag(self, sentences, batch_size=1)
+    batch_size = 1
 
 
 def log_probs(
@@ -349,6 +351,8 @@ def combine(rule_mentions: Sequence[Mention], model_mentions: Sequence[Mention])
     nothing 0.700 / 0.806; :func:`quellenlage.nlp.ner_model.combine` (the spaCy model's merge, where
     rule ORGs win) 0.664 / 0.814.
     """
+    from .ner_model import _overlaps
+
     chosen = [r for r in rule_mentions if r.source == "gazetteer"]
     for m in model_mentions:
         if not any(_overlaps(m, c) for c in chosen):
@@ -358,7 +362,3 @@ def combine(rule_mentions: Sequence[Mention], model_mentions: Sequence[Mention])
         if not one_word_org and not any(_overlaps(r, c) for c in chosen):
             chosen.append(r)
     return sorted(chosen, key=lambda m: (m.span.start, m.span.end))
-
-
-def _overlaps(a: Mention, b: Mention) -> bool:
-    return a.span.start < b.span.end and b.span.start < a.span.end
