@@ -60,13 +60,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
             "stance adverbs) or 'model' (the trained sentence-subjectivity model, one e5 pass per sentence)."
         ),
     ),
-    # Default "rules" (2026-12-02), although e5+rules is far better on held-out NER (exact-span F1
-    # GermEval 0.739 / SmartData 0.809 vs rules 0.540 / 0.746, `quellenlage eval ner --backend …`):
-    # with it, the quote and description layers still lose seed results that rely on rule mentions
-    # (a quote of Sacharowa attributed to "Moskau", "Koalition der Willigen" descriptions), and it
-    # costs an e5 pass per sentence (reading 1.9k vs 17.8k tokens/s). Switch after adapting those.
+    # Default "e5+rules" since 2026-12-02 (session 4): held-out exact-span F1 far above the rules
+    # (`quellenlage eval ner --backend e5+rules|rules`, figures in the README); the reading layer
+    # then runs at about 1.9k instead of 17.8k tokens/s (one e5 pass per sentence), so bulk jobs
+    # that need speed over entity quality can set QUELLENLAGE_ENTITIES=rules.
     "entities": (
-        "rules",
+        "e5+rules",
         (
             "Entity recogniser of the reading layer: 'rules' (capitalisation, lexicons, gazetteer), "
             "'e5+rules' (the fine-tuned e5 NER model merged with the rules), 'e5' (the model alone), "
@@ -77,7 +76,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
 # Settings that take one of a few words; any other value is refused with the list.
 CHOICES: dict[str, tuple[str, ...]] = {
     "subjectivity": ("model", "rules"),
-    "entities": ("rules", "e5+rules", "e5", "model", "combined"),
+    "entities": ("e5+rules", "rules", "e5", "model", "combined"),
 }
 
 

@@ -215,13 +215,70 @@ def test_combine_keeps_gazetteer_names_model_mentions_and_multiword_rule_orgs():
     ]
 
 
-def test_lower_case_words_are_adjective_like_and_names_are_not():
-    from quellenlage.nlp.ner_e5 import is_adjective_like
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("russischen", "lower-case"),
+        ("britisch-französische Initiative", "lower-case"),
+        ("NATO-Staaten", "compound"),
+        ("US-Truppen", "compound"),
+        ("Präsident", "role"),
+        ("von der Leyen", None),  # a name particle starts the name
+        ("Russland", None),
+        ("eBay", None),
+        ("Baden-Württemberg", None),  # the last part is a name, not a dictionary word
+        ("Maria Sacharowa", None),
+    ],
+)
+def test_implausible_model_mentions_say_why(text: str, reason: str | None):
+    from quellenlage.nlp.ner_e5 import implausible
 
-    assert is_adjective_like("russischen") and is_adjective_like("europäische")
-    assert (
-        not is_adjective_like("Russland") and not is_adjective_like("eBay") and not is_adjective_like("US-")
-    )
+    assert implausible(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("line", "a", "b", "heading"),
+    [
+        ("Europäische Zwickmühle", 0, 2, True),
+        ("– Russische Strategie", 1, 3, True),
+        ("Russische Strategie :", 0, 2, True),
+        ("Europäische Union", 0, 2, False),  # listed by the gazetteer
+        ("– Internationale Truppe weiter unklar", 1, 3, False),  # does not fill the line
+        ("Michelle Obama", 0, 2, False),  # a given name with an adjective ending
+        ("Maria Sacharowa", 0, 2, False),
+        ("Russische", 0, 1, False),  # one word
+    ],
+)
+def test_heading_phrases_are_whole_lines_opening_with_an_adjective(line: str, a: int, b: int, heading: bool):
+    from quellenlage.nlp.ner_e5 import is_heading_phrase
+
+    assert is_heading_phrase(line.split(), a, b) is heading
+
+
+def test_gazetteer_type_overrides_metonymy_and_keeps_unlisted_names():
+    from quellenlage.nlp.ner_e5 import gazetteer_type
+
+    assert gazetteer_type("Großbritannien", ORG) is LOC
+    assert gazetteer_type("Trabokhausen", ORG) is ORG
+
+
+def test_combine_lets_a_longer_rule_name_win_over_the_model_mention_inside_it():
+    from quellenlage.nlp.ner_e5 import combine
+
+    text = "Als Koalition der Willigen gilt das Außenministerium in Paris."
+    koalition = _m(text, 4, 26, ORG, "rules")
+    koalition_model = _m(text, 4, 13, ORG, "model")  # "Koalition": inside the longer rule name
+    ministry = _m(text, 36, 52, ORG, "rules")  # one-word rule ORG, but a ministry: kept
+    paris = _m(text, 56, 61, LOC, "model")
+    merged = combine([koalition, ministry], [koalition_model, paris])
+    assert [(m.text, m.source) for m in merged] == [
+        ("Koalition der Willigen", "rules"),
+        ("Außenministerium", "rules"),
+        ("Paris", "model"),
+    ]
+    # a model mention that reaches beyond the rule name keeps it out
+    wider = _m(text, 4, 31, ORG, "model")
+    assert [m.source for m in combine([koalition], [wider])] == ["model"]
 
 
 @pytest.mark.slow
@@ -230,3 +287,24 @@ def test_without_sentences_the_recogniser_tags_each_line():
     text = "Maria Sacharowa sprach in Moskau.\nOlaf Scholz reiste nach Paris."
     with_lines = E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
     assert with_lines and E5Recognizer("a1").recognize(text, ()) == with_lines
+
+
+def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
+    calls: list[list[list[str]]] = []
+
+    class Counting:
+        def tag(self, sentences):
+            calls.append([list(s) for s in sentences])
+            return [["B-PER"] + ["O"] * (len(s) - 1) for s in sentences]
+
+    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
+    monkeypatch.setattr(ner_e5, "TAG_CACHE_SIZE", 2)
+    first = ner_e5.cached_tags(Counting(), "m", [["Anna", "kam"], ["Olaf", "ging"], ["Anna", "kam"]])
+    assert first == [["B-PER", "O"], ["B-PER", "O"], ["B-PER", "O"]]
+    assert calls == [[["Anna", "kam"], ["Olaf", "ging"]]]  # the repeated sentence is tagged once
+    assert ner_e5.cached_tags(Counting(), "m", [["Olaf", "ging"]]) == [["B-PER", "O"]]
+    assert len(calls) == 1  # served from the cache
+    ner_e5.cached_tags(Counting(), "other-model", [["Olaf", "ging"]])
+    assert len(calls) == 2  # another model's tags are not reused
+    assert len(ner_e5._tag_cache) == 2  # bounded: the least recently used sentence left
+    assert ("m", ("Anna", "kam")) not in ner_e5._tag_cache

@@ -370,13 +370,11 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
 # Which recognisers the reading layer runs (the ``entities`` setting): "rules", "model"/"combined"
 # (the spaCy CNN alone / with the rules), "e5"/"e5+rules" (the fine-tuned e5 tagger alone / merged
 # with the rules by quellenlage.nlp.ner_e5.combine). Held-out exact-span F1 (`quellenlage eval ner
-# --backend …`, README), GermEval / SmartData: e5+rules 0.739 / 0.809, e5 0.741 / 0.806, rules
-# 0.540 / 0.746, combined 0.523 / 0.685. The default stays "rules" for now: with e5+rules the quote
-# and description layers lose seed results that rely on rule mentions (a Sacharowa quote attributed
-# to "Moskau"; descriptions of "Koalition der Willigen"), and reading is ~9x slower. Adapt those
-# layers (and their seed tests) before switching.
+# --backend …`, README), GermEval / SmartData: e5+rules 0.749 / 0.807, e5 0.752 / 0.799, rules
+# 0.540 / 0.746, combined 0.523 / 0.685. The default is e5+rules (the quote and description layers
+# keep their seed results with it); "rules" reads about 9x faster.
 ENTITY_BACKENDS = ("rules", "model", "combined", "e5", "e5+rules")
-DEFAULT_ENTITY_BACKEND = "rules"
+DEFAULT_ENTITY_BACKEND = "e5+rules"
 
 
 def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) -> tuple[EntityRecognizer, ...]:

@@ -98,6 +98,12 @@ def gazetteer() -> Gazetteer:
     )
 
 
+def is_dictionary_word(word: str) -> bool:
+    """True for a word of the German lemma table or simplemma's dictionary that the gazetteer does
+    not list as a name ("Staaten", "Truppen"; not "Württemberg")."""
+    return word not in gazetteer().names and _known(word)
+
+
 @lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
     g = gazetteer()

@@ -98,10 +98,18 @@ def canonicalise(mentions: Sequence[Mention]) -> tuple[Entity, ...]:
 
 
 def _type(group: Sequence[Mention]) -> EntityType:
-    """Majority type of the recognised mentions; MISC (a name of unknown kind) only when alone."""
+    """Majority type of the recognised mentions; MISC (a name of unknown kind) only when alone.
+
+    A tie between LOC and ORG goes to LOC: a place named where an institution acts
+    ("Atomkraftwerk Saporischschja", "Großbritannien erklärte") is the usual metonymy."""
     own = [m.type for m in group if m.source != "propagated"] or [m.type for m in group]
     known = [t for t in own if t is not EntityType.MISC] or own
-    return Counter(known).most_common(1)[0][0]
+    counts = Counter(known).most_common()
+    best = counts[0][1]
+    tied = {t for t, n in counts if n == best}
+    if tied == {EntityType.LOC, EntityType.ORG}:
+        return EntityType.LOC
+    return counts[0][0]
 
 
 @dataclass(frozen=True, slots=True)
