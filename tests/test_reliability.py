@@ -17,6 +17,7 @@ from quellenlage.models import Article
 from quellenlage.reliability import (
     ReliabilityModel,
     boilerplate_keys,
+    line_key,
     clean_lines,
     normalise_line,
     score_article,
@@ -97,7 +98,19 @@ def test_lowercased_counting_agrees_with_the_evidence_matches(text):
 
 def test_boilerplate_keys_are_lines_repeated_across_documents():
     docs = [["Unterstützen Sie uns!", f"Inhalt {i}"] for i in range(5)] + [["Einmalig"]]
-    assert boilerplate_keys(docs, min_documents=5) == {"unterstützen sie uns!"}
+    assert boilerplate_keys(docs, min_documents=5) == {line_key("unterstützen sie uns!")}
+
+
+def test_line_keys_are_digests_of_the_first_50_lowercased_characters():
+    key = line_key("Unterstützen Sie uns! " + "x" * 60)
+    assert key == line_key("unterstützen sie uns! " + "x" * 28 + "anders weiter")
+    assert key != line_key("Unterstützen Sie uns nicht")
+    assert len(key) == 16 and "unterst" not in key  # no text of the line in the shipped list
+
+
+def test_the_shipped_boilerplate_list_holds_digests_only():
+    keys = ReliabilityModel.load().boilerplate
+    assert keys and all(len(k) == 16 and set(k) <= set("0123456789abcdef") for k in keys)
 
 
 def test_text_features_are_finite_and_named():
@@ -324,7 +337,7 @@ def _tiny_model() -> ReliabilityModel:
         feature_scale=np.ones(len(FEATURE_NAMES)),
         platt=(1.0, 0.0),
         threshold=0.5,
-        boilerplate=frozenset({"unterstützen sie uns!"}),
+        boilerplate=frozenset({line_key("Unterstützen Sie uns!")}),
     )
 
 
@@ -332,7 +345,7 @@ def test_model_round_trips_through_its_files(tmp_path):
     _tiny_model().save(tmp_path, {"note": "test"})
     loaded = ReliabilityModel.load.__wrapped__(ReliabilityModel, tmp_path)
     assert loaded.vocabulary == ("corona", "lügenpresse", "sagte")
-    assert loaded.boilerplate == {"unterstützen sie uns!"}
+    assert loaded.boilerplate == {line_key("Unterstützen Sie uns!")}
     np.testing.assert_allclose(loaded.coef, _tiny_model().coef)
 
 

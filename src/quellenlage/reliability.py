@@ -17,13 +17,14 @@ any line that repeats across many training articles (newsletter banners, donatio
 disclaimers) — see :func:`boilerplate_keys`.
 
 Shipped files (``models/reliability/``, see its MODEL_CARD.md): ``weights.npz`` (numpy arrays, no
-pickle), ``vocabulary.txt.gz`` (one n-gram a line), ``boilerplate.txt.gz`` (line keys) and
+pickle), ``vocabulary.txt.gz`` (one n-gram a line), ``boilerplate-keys.txt.gz`` (digests of line keys) and
 ``meta.json``.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -42,6 +43,7 @@ from .models import Article, Span
 MODEL_DIR = Path(__file__).parent / "models" / "reliability"
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # letters only: numbers and dates are features, not tokens
 MAX_REASONS = 8
+BOILERPLATE_FILE = "boilerplate-keys.txt.gz"  # line_key digests, one a line
 MAX_SPANS = 5
 
 _URL = re.compile(
@@ -157,8 +159,10 @@ def _blank_caseless(pattern: re.Pattern[str], fast: re.Pattern[str], line: str) 
 
 
 def line_key(line: str) -> str:
-    """The key under which a (normalised) line counts as repeated boilerplate."""
-    return line.lower()[:50]
+    """The key under which a (normalised) line counts as repeated boilerplate: a 64-bit BLAKE2b
+    digest (hex) of its first 50 lower-cased characters. A digest, not the text, so that the shipped
+    boilerplate list holds no excerpt of the training corpus (FANG-COVID states no licence)."""
+    return hashlib.blake2b(line.lower()[:50].encode("utf-8"), digest_size=8).hexdigest()
 
 
 def clean_lines(title: str | None, text: str) -> list[str]:
@@ -257,7 +261,7 @@ class ReliabilityModel:
             meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
             with gzip.open(directory / "vocabulary.txt.gz", "rt", encoding="utf-8") as handle:
                 vocabulary = tuple(handle.read().split("\n"))
-            with gzip.open(directory / "boilerplate.txt.gz", "rt", encoding="utf-8") as handle:
+            with gzip.open(directory / BOILERPLATE_FILE, "rt", encoding="utf-8") as handle:
                 boilerplate = frozenset(handle.read().split("\n"))
             with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
                 return cls(
@@ -280,7 +284,7 @@ class ReliabilityModel:
     def save(self, directory: Path, info: dict[str, object]) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         _write_gzip_lines(directory / "vocabulary.txt.gz", self.vocabulary)
-        _write_gzip_lines(directory / "boilerplate.txt.gz", sorted(self.boilerplate))
+        _write_gzip_lines(directory / BOILERPLATE_FILE, sorted(self.boilerplate))
         np.savez_compressed(
             directory / "weights.npz",
             idf=self.idf.astype(np.float32),
