@@ -154,13 +154,31 @@ def is_derived_noun(word: str, depth: int = 0) -> bool:
     return False
 
 
+@cache
+def _suffix_pool(name: str) -> frozenset[str]:
+    """``gazetteer().roles`` or ``.places`` as a set, for suffix lookups."""
+    return frozenset(getattr(gazetteer(), name))
+
+
+@cache
+def _org_head_rank() -> dict[str, int]:
+    return {head: i for i, head in enumerate(gazetteer().org_heads)}
+
+
+def _ends_with_any(stem: str, pool: frozenset[str], min_length: int) -> bool:
+    """``any(stem.endswith(p) and len(p) >= min_length for p in pool)``, by looking up each suffix
+    of ``stem`` (its length in steps) instead of scanning the pool (thousands of entries)."""
+    return any(stem[i:] in pool for i in range(len(stem) - min_length + 1))
+
+
 @lru_cache(maxsize=65536)
 def is_role(word: str) -> bool:
     """True for a role or title noun ("Präsident", "US-Sondergesandte", "Außenministerin")."""
     lower = word.lower().rsplit("-", 1)[-1]
+    roles = _suffix_pool("roles")
     for ending in ("innen", "in", "en", "n", "s", "r", ""):
         stem = lower.removesuffix(ending) if ending else lower
-        if stem and any(stem.endswith(role) for role in gazetteer().roles):
+        if stem and _ends_with_any(stem, roles, 1):
             return True
     return False
 
@@ -170,7 +188,7 @@ def is_place_noun(word: str) -> bool:
     """True for a noun that introduces a place name ("Stadt", "Atomkraftwerks")."""
     lower = word.lower()
     for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
-        if stem in gazetteer().places or any(stem.endswith(p) and len(p) > 4 for p in gazetteer().places):
+        if stem in _suffix_pool("places") or _ends_with_any(stem, _suffix_pool("places"), 5):
             return True
     return False
 
@@ -179,11 +197,13 @@ def is_place_noun(word: str) -> bool:
 def org_head(word: str) -> str | None:
     """``"part"`` or ``"intro"`` for a noun that makes an organisation of the following name."""
     heads = gazetteer().org_heads
+    rank = _org_head_rank()
     lower = word.lower()
     for stem in (lower, lower.removesuffix("s"), lower.removesuffix("es")):
-        for head, kind in heads.items():
-            if stem == head or stem.endswith(head) and len(head) > 4:
-                return kind
+        # the first head in file order that is the stem or (if longer than 4) one of its suffixes
+        found = [stem[i:] for i in range(len(stem)) if stem[i:] in heads and (i == 0 or len(stem) - i > 4)]
+        if found:
+            return heads[min(found, key=rank.__getitem__)]
     return None
 
 
