@@ -92,11 +92,18 @@ DEFAULT_E5_OUT = Path(__file__).resolve().parents[1] / "models" / "ner_e5"
               help="Dev score that picks the checkpoint (balanced = mean of news and WikiANN dev F1).")
 @click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--limit", type=click.IntRange(0), default=0, help="Train on N sampled sentences only (smoke test).")
+@click.option("--teacher", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Distil from this trained e5 NER model (a directory with model.onnx), e.g. the shipped one.")
+@click.option("--distil-weight", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Share of the soft-target loss when --teacher is given.")
+@click.option("--temperature", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Softmax temperature of the soft-target loss.")
 def ner_e5(**options: object) -> None:
     """Fine-tune multilingual-e5-small as a token classifier (needs torch); prints the record as JSON."""
     from ..train.ner_e5 import E5TrainConfig
     from ..train.ner_e5 import train as run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    options["teacher"] = options["teacher"] or ""
     record = run(E5TrainConfig(**options))  # type: ignore[arg-type]
     click.echo(json.dumps(record, ensure_ascii=False))

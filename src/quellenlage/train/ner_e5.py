@@ -20,6 +20,9 @@ Procedure:
    hidden state of each word's first piece. Cross-entropy over words.
 3. AdamW (encoder ``lr``, head :data:`HEAD_LR`), linear warm-up over :data:`WARMUP` of the steps,
    then linear decay, batches of ``batch`` sentences of similar length, dropout 0.1, fixed seed.
+   With a ``teacher`` (knowledge distillation, for truncated students): the loss is
+   ``(1 - distil_weight) * CE(gold) + distil_weight * T² * KL(teacher_T || student_T)`` over words,
+   the teacher's distributions at temperature ``T`` computed once with its ONNX runtime.
 4. Dev F1 (exact spans, PER/LOC/ORG, constrained Viterbi decoding as at run time) every
    ``eval_every`` steps and after each epoch; the checkpoint with the best ``select_on`` score is
    saved. A wall-clock budget (``max_minutes``) may end training early; the steps done are recorded.
@@ -78,6 +81,9 @@ class E5TrainConfig:
     select_on: str = "balanced"  # "f1" (whole dev), "news_f1", "balanced" (mean of news and WikiANN dev F1)
     threads: int = 2
     limit: int = 0  # first N training sentences only (smoke tests); 0 = all
+    teacher: str = ""  # directory of a trained e5 NER model whose tag distributions are soft targets
+    distil_weight: float = 0.5  # share of the soft-target loss when a teacher is given
+    temperature: float = 2.0  # softens teacher and student distributions in the soft-target loss
 
 
 @dataclass
@@ -128,6 +134,24 @@ class TaggerNet(nn.Module):
         for layer in self.layers:
             x = layer(x, masked)
         return self.head(self.dropout(x))  # (batch, length, tags)
+
+
+def teacher_targets(directory: str, examples: Sequence[Example], temperature: float) -> list[np.ndarray]:
+    """The teacher's tag distributions at ``temperature`` on each example's words, ``(words, tags)``.
+
+    One window per onnxruntime call, as at run time (the int8 activations are scaled per tensor)."""
+    from ..nlp.ner_e5 import OnnxTagger, load
+
+    teacher = load(directory, runtime="onnx")
+    assert isinstance(teacher, OnnxTagger)
+    out: list[np.ndarray] = []
+    for e in examples:
+        x = e.state.astype(np.float32)[None]
+        logits = teacher.session.run(None, {"x": x, "mask": np.ones(x.shape[:2], np.float32)})[0][0, e.heads]
+        z = logits / temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        out.append((z / z.sum(axis=1, keepdims=True)).astype(np.float32))
+    return out
 
 
 def _batch(examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -201,6 +225,9 @@ def train(cfg: E5TrainConfig) -> dict[str, object]:
     train_ex = encode(train_sents)
     dev_ex = encode(dev)
     log.info("encoded in %.0f s", time.time() - started)
+    soft = teacher_targets(cfg.teacher, train_ex, cfg.temperature) if cfg.teacher else []
+    if soft:
+        log.info("teacher targets from %s in %.0f s", cfg.teacher, time.time() - started)
     model = encoder.load_model()
     net = TaggerNet(encoder.dense_layers()[: cfg.layers], model.n_heads, model.eps)
     head_params = list(net.head.parameters())
@@ -242,6 +269,11 @@ def train(cfg: E5TrainConfig) -> dict[str, object]:
             picked = torch.cat([logits[r, torch.from_numpy(e.heads)] for r, e in enumerate(examples)])
             labels = torch.from_numpy(np.concatenate([e.labels for e in examples]))
             loss = loss_fn(picked, labels)
+            if soft:
+                target = torch.from_numpy(np.concatenate([soft[i] for i in rows]))
+                student = torch.log_softmax(picked / cfg.temperature, dim=-1)
+                kl = nn.functional.kl_div(student, target, reduction="batchmean")
+                loss = (1 - cfg.distil_weight) * loss + cfg.distil_weight * cfg.temperature**2 * kl
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
