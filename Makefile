@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test serve lint eval bench train-ner train-ner-e5 train-subjectivity train-reliability clean
+.PHONY: demo test serve lint eval bench train-ner train-ner-e5 train-ner-e5-small train-subjectivity train-reliability clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11) on PATH"; exit 1; }
@@ -49,6 +49,10 @@ train-ner: $(STAMP)           ## reproduce the shipped NER model (~40 min on one
 train-ner-e5: $(STAMP)        ## reproduce the shipped e5 NER model (~45 min on 2 cores; installs torch + onnx)
 	$(BIN)/pip install -q torch==2.13.0 'onnx>=1.15'
 	$(BIN)/quellenlage train ner-e5
+
+train-ner-e5-small: $(STAMP)  ## reproduce the small 6-layer e5 NER model (~15 min on 2 cores; installs torch + onnx)
+	$(BIN)/pip install -q torch==2.13.0 'onnx>=1.15'
+	$(BIN)/quellenlage train ner-e5 --layers 6 --out src/quellenlage/models/ner_e5_small
 
 train-subjectivity: $(STAMP)  ## reproduce the shipped subjectivity model
 	OMP_NUM_THREADS=1 $(BIN)/python -m quellenlage.train.subjectivity

@@ -185,6 +185,29 @@ def test_e5_backend_runs_through_the_reading_layer_entities():
         assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
 
 
+needs_small_model = pytest.mark.skipif(
+    not (ner_e5.SMALL_MODEL_DIR / "meta.json").is_file(), reason="the small e5 NER model is not shipped"
+)
+
+
+@pytest.mark.slow
+@needs_small_model
+def test_small_student_backends_read_with_their_own_model():
+    from quellenlage.models import Article
+    from quellenlage.nlp.sections import segment
+
+    text = "Maria Sacharowa sprach in Moskau. Sacharowa sagte, Russland werde reagieren."
+    article = Article(id="a1", text=text, language="de")
+    _, sentences = segment(article)
+    for backend in ("e5s", "e5s+rules"):
+        recognizers = default_recognizers("a1", backend)
+        assert recognizers[-1].model_path == str(ner_e5.SMALL_MODEL_DIR)
+        names = {(e.name, e.type) for e in find_entities(article, sentences, backend=backend)}
+        assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
+    student = ner_e5.load(str(ner_e5.SMALL_MODEL_DIR))
+    assert student is not ner_e5.load() and student.info["layers"] < ner_e5.load().info["layers"]
+
+
 def test_entities_setting_offers_exactly_the_reading_layer_backends():
     from quellenlage.nlp.entities import ENTITY_BACKENDS
     from quellenlage.settings import CHOICES, SETTINGS

@@ -26,7 +26,7 @@ from ..models import Mention, Sentence, Span, Token
 from ..nerdata import NerSentence
 
 SENTENCES_PER_ARTICLE = 40
-BACKENDS = ("e5", "e5+rules", "model", "combined", "rules")
+BACKENDS = ("e5", "e5+rules", "e5s", "e5s+rules", "model", "combined", "rules")
 DEFAULT_BACKEND = "e5"
 
 
@@ -67,7 +67,7 @@ def build_article(
 
 def _recognizers(backend: str, model_path: str | None) -> list[Any]:
     out: list[Any] = []
-    if backend in ("rules", "combined", "e5+rules"):
+    if backend in ("rules", "combined", "e5+rules", "e5s+rules"):
         try:
             from ..nlp.entities import RuleRecognizer
         except ImportError as exc:
@@ -78,9 +78,12 @@ def _recognizers(backend: str, model_path: str | None) -> list[Any]:
 
         load_model(model_path)
         out.append(ModelRecognizer(model_path=model_path))
-    if backend in ("e5", "e5+rules"):
+    if backend in ("e5", "e5+rules", "e5s", "e5s+rules"):
         from .. import encoder
-        from ..nlp.ner_e5 import E5Recognizer, load
+        from ..nlp.ner_e5 import SMALL_MODEL_DIR, E5Recognizer, load
+
+        if backend.startswith("e5s") and model_path is None:
+            model_path = str(SMALL_MODEL_DIR)
 
         encoder.load_model()
         load(model_path)
@@ -150,7 +153,8 @@ def run_eval(
 )
 @click.option(
     "--backend", type=click.Choice(list(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
-    help="e5 = the fine-tuned e5 tagger, e5+rules = it merged with the rules; model/combined = the "
+    help="e5 = the fine-tuned e5 tagger, e5+rules = it merged with the rules, e5s/e5s+rules = the same "
+    "with the small 6-layer model (faster); model/combined = the "
     "spaCy CNN alone / with the rules; rules = the rule recogniser. See README for the figures.",
 )
 @click.option(

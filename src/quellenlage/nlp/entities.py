@@ -369,11 +369,13 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
 
 # Which recognisers the reading layer runs (the ``entities`` setting): "rules", "model"/"combined"
 # (the spaCy CNN alone / with the rules), "e5"/"e5+rules" (the fine-tuned e5 tagger alone / merged
-# with the rules by quellenlage.nlp.ner_e5.combine). Held-out exact-span F1 (`quellenlage eval ner
-# --backend …`, README), GermEval / SmartData: e5+rules 0.749 / 0.807, e5 0.752 / 0.799, rules
-# 0.540 / 0.746, combined 0.523 / 0.685. The default is e5+rules (the quote and description layers
-# keep their seed results with it); "rules" reads about 9x faster.
-ENTITY_BACKENDS = ("rules", "model", "combined", "e5", "e5+rules")
+# with the rules by quellenlage.nlp.ner_e5.combine), "e5s"/"e5s+rules" (the same with the small
+# 6-layer model in models/ner_e5_small). Held-out exact-span F1 (`quellenlage eval ner --backend …`,
+# README), GermEval / SmartData: e5+rules 0.749 / 0.807, e5 0.752 / 0.799, e5s+rules 0.718 / 0.796,
+# rules 0.540 / 0.746, combined 0.523 / 0.685. The default is e5+rules (the quote and description
+# layers keep their seed results with it); bench/read.py: e5+rules 3.2k tokens/s, e5s+rules 5.3k,
+# rules 17.8k.
+ENTITY_BACKENDS = ("rules", "model", "combined", "e5", "e5+rules", "e5s", "e5s+rules")
 DEFAULT_ENTITY_BACKEND = "e5+rules"
 
 
@@ -385,11 +387,11 @@ def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) 
         raise ValueError(f"unknown entity backend {backend!r}; choose one of {', '.join(ENTITY_BACKENDS)}")
     if backend == "rules":
         return (RuleRecognizer(article_id),)
-    if backend in ("e5", "e5+rules"):
-        from quellenlage.nlp.ner_e5 import E5Recognizer
+    if backend in ("e5", "e5+rules", "e5s", "e5s+rules"):
+        from quellenlage.nlp.ner_e5 import SMALL_MODEL_DIR, E5Recognizer
 
-        e5 = E5Recognizer(article_id)
-        return (e5,) if backend == "e5" else (RuleRecognizer(article_id), e5)
+        e5 = E5Recognizer(article_id, str(SMALL_MODEL_DIR) if backend.startswith("e5s") else None)
+        return (e5,) if backend in ("e5", "e5s") else (RuleRecognizer(article_id), e5)
     from quellenlage.nlp.ner_model import ModelRecognizer
 
     if backend == "model":

@@ -34,6 +34,8 @@ from ..models import EntityType, Mention, Sentence, Span
 from .gazetteer import gazetteer, is_dictionary_word, is_role
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner_e5"
+# The small model: the bottom 6 e5 layers fine-tuned the same way (about 2x faster, a little lower).
+SMALL_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner_e5_small"
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")
 MAX_PIECES = 254  # pieces per window, <s> and </s> not counted
 MAX_WORD_PIECES = 16  # a pathological "word" (a URL, a run of symbols) keeps its first pieces
