@@ -69,7 +69,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         (
             "Entity recogniser of the reading layer: 'rules' (capitalisation, lexicons, gazetteer), "
             "'e5+rules' (the fine-tuned e5 NER model merged with the rules), 'e5' (the model alone), "
-            "'e5s+rules'/'e5s' (the same with the small 6-layer model: 1.7x faster, 1-3 F1 points lower), "
+            "'e5s+rules'/'e5s' (the same with the small 6-layer model: 1.7x faster, 1-2 F1 points lower), "
             "'model'/'combined' (the older spaCy CNN alone / with the rules)."
         ),
     ),

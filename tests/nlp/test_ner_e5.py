@@ -312,20 +312,44 @@ def test_without_sentences_the_recogniser_tags_each_line():
     assert with_lines and E5Recognizer("a1").recognize(text, ()) == with_lines
 
 
+@pytest.mark.parametrize(
+    ("surface", "confidence", "unsure"),
+    [
+        ("Gemeinde", 0.55, True),  # a common noun the model is unsure about
+        ("Gemeinde", 0.95, False),  # sure enough
+        ("Berlin", 0.4, False),  # the gazetteer lists it
+    ],
+)
+def test_unsure_single_words_are_dropped_unless_listed(surface, confidence, unsure):
+    assert ner_e5.is_unsure_single_word(surface, confidence) is unsure
+
+
+def test_recogniser_drops_a_low_confidence_single_word_but_keeps_a_longer_name(monkeypatch):
+    class Fixed:
+        def tag_with_confidence(self, sentences):
+            return [ner_e5.Tagged(("B-LOC", "O", "B-PER", "I-PER", "O"), (0.6, 0.99, 0.6, 0.6, 0.99))]
+
+    monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
+    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
+    text = "Gemeinde und Anna Schmidt ."
+    found = {(m.text, m.type) for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))}
+    assert found == {("Anna Schmidt", PER)}
+
+
 def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
     calls: list[list[list[str]]] = []
 
     class Counting:
-        def tag(self, sentences):
+        def tag_with_confidence(self, sentences):
             calls.append([list(s) for s in sentences])
-            return [["B-PER"] + ["O"] * (len(s) - 1) for s in sentences]
+            return [ner_e5.Tagged(("B-PER",) + ("O",) * (len(s) - 1), (0.9,) * len(s)) for s in sentences]
 
     monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
     monkeypatch.setattr(ner_e5, "TAG_CACHE_SIZE", 2)
     first = ner_e5.cached_tags(Counting(), "m", [["Anna", "kam"], ["Olaf", "ging"], ["Anna", "kam"]])
-    assert first == [["B-PER", "O"], ["B-PER", "O"], ["B-PER", "O"]]
+    assert [r.tags for r in first] == [("B-PER", "O")] * 3
     assert calls == [[["Anna", "kam"], ["Olaf", "ging"]]]  # the repeated sentence is tagged once
-    assert ner_e5.cached_tags(Counting(), "m", [["Olaf", "ging"]]) == [["B-PER", "O"]]
+    assert ner_e5.cached_tags(Counting(), "m", [["Olaf", "ging"]])[0].tags == ("B-PER", "O")
     assert len(calls) == 1  # served from the cache
     ner_e5.cached_tags(Counting(), "other-model", [["Olaf", "ging"]])
     assert len(calls) == 2  # another model's tags are not reused

@@ -371,7 +371,7 @@ def merge_mentions(per_recognizer: Sequence[Sequence[Mention]]) -> list[Mention]
 # (the spaCy CNN alone / with the rules), "e5"/"e5+rules" (the fine-tuned e5 tagger alone / merged
 # with the rules by quellenlage.nlp.ner_e5.combine), "e5s"/"e5s+rules" (the same with the small
 # 6-layer model in models/ner_e5_small). Held-out exact-span F1 (`quellenlage eval ner --backend …`,
-# README), GermEval / SmartData: e5+rules 0.749 / 0.807, e5 0.752 / 0.799, e5s+rules 0.718 / 0.796,
+# README), GermEval / SmartData: e5+rules 0.754 / 0.822, e5 0.753 / 0.809, e5s+rules 0.736 / 0.807,
 # rules 0.540 / 0.746, combined 0.523 / 0.685. The default is e5+rules (the quote and description
 # layers keep their seed results with it); bench/read.py: e5+rules 3.2k tokens/s, e5s+rules 5.3k,
 # rules 17.8k.
