@@ -168,42 +168,38 @@ def test_shipped_model_does_not_tag_capitalised_common_nouns():
     assert _found(text) == set()
 
 
-@pytest.mark.slow
-@needs_model
-def test_e5_backend_runs_through_the_reading_layer_entities():
-    from quellenlage.models import Article
-
-    text = "Maria Sacharowa sprach in Moskau. Sacharowa sagte, Russland werde reagieren."
-    article = Article(id="a1", text=text, language="de")
-    from quellenlage.nlp.sections import segment
-
-    _, sentences = segment(article)
-    for backend in ("e5", "e5+rules"):
-        assert [r.name for r in default_recognizers("a1", backend)][-1] == "e5"
-        entities = find_entities(article, sentences, backend=backend)
-        names = {(e.name, e.type) for e in entities}
-        assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
-
-
 needs_small_model = pytest.mark.skipif(
     not (ner_e5.SMALL_MODEL_DIR / "meta.json").is_file(), reason="the small e5 NER model is not shipped"
 )
 
 
 @pytest.mark.slow
-@needs_small_model
-def test_small_student_backends_read_with_their_own_model():
+@pytest.mark.parametrize(
+    ("backend", "model_path"),
+    [
+        pytest.param("e5", None, marks=needs_model),
+        pytest.param("e5+rules", None, marks=needs_model),
+        pytest.param("e5s", str(ner_e5.SMALL_MODEL_DIR), marks=needs_small_model),
+        pytest.param("e5s+rules", str(ner_e5.SMALL_MODEL_DIR), marks=needs_small_model),
+    ],
+)
+def test_e5_backends_run_through_the_reading_layer_entities(backend, model_path):
     from quellenlage.models import Article
     from quellenlage.nlp.sections import segment
 
     text = "Maria Sacharowa sprach in Moskau. Sacharowa sagte, Russland werde reagieren."
     article = Article(id="a1", text=text, language="de")
     _, sentences = segment(article)
-    for backend in ("e5s", "e5s+rules"):
-        recognizers = default_recognizers("a1", backend)
-        assert recognizers[-1].model_path == str(ner_e5.SMALL_MODEL_DIR)
-        names = {(e.name, e.type) for e in find_entities(article, sentences, backend=backend)}
-        assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
+    recognizers = default_recognizers("a1", backend)
+    assert recognizers[-1].name == "e5" and recognizers[-1].model_path == model_path
+    names = {(e.name, e.type) for e in find_entities(article, sentences, backend=backend)}
+    assert ("Maria Sacharowa", PER) in names and ("Moskau", LOC) in names
+
+
+@pytest.mark.slow
+@needs_model
+@needs_small_model
+def test_small_model_is_a_separate_shallower_tagger():
     student = ner_e5.load(str(ner_e5.SMALL_MODEL_DIR))
     assert student is not ner_e5.load() and student.info["layers"] < ner_e5.load().info["layers"]
 
