@@ -17,8 +17,8 @@ from quellenlage.models import Article
 from quellenlage.reliability import (
     ReliabilityModel,
     boilerplate_keys,
-    line_key,
     clean_lines,
+    line_key,
     normalise_line,
     score_article,
 )

@@ -205,10 +205,11 @@ def test_small_model_is_a_separate_shallower_tagger():
 
 
 def test_entities_setting_offers_exactly_the_reading_layer_backends():
+    from quellenlage.cli.eval_ner import BACKENDS
     from quellenlage.nlp.entities import ENTITY_BACKENDS
     from quellenlage.settings import CHOICES, SETTINGS
 
-    assert set(CHOICES["entities"]) == set(ENTITY_BACKENDS)
+    assert set(CHOICES["entities"]) == set(ENTITY_BACKENDS) == set(BACKENDS)
     assert SETTINGS["entities"][0] in ENTITY_BACKENDS
 
 

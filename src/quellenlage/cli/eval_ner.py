@@ -67,7 +67,7 @@ def build_article(
 
 def _recognizers(backend: str, model_path: str | None) -> list[Any]:
     out: list[Any] = []
-    if backend in ("rules", "combined", "e5+rules", "e5s+rules"):
+    if backend in ("rules", "combined") or backend.endswith("+rules"):
         try:
             from ..nlp.entities import RuleRecognizer
         except ImportError as exc:
@@ -78,12 +78,11 @@ def _recognizers(backend: str, model_path: str | None) -> list[Any]:
 
         load_model(model_path)
         out.append(ModelRecognizer(model_path=model_path))
-    if backend in ("e5", "e5+rules", "e5s", "e5s+rules"):
+    if backend.startswith("e5"):
         from .. import encoder
-        from ..nlp.ner_e5 import SMALL_MODEL_DIR, E5Recognizer, load
+        from ..nlp.ner_e5 import E5Recognizer, backend_model_path, load
 
-        if backend.startswith("e5s") and model_path is None:
-            model_path = str(SMALL_MODEL_DIR)
+        model_path = model_path or backend_model_path(backend)
 
         encoder.load_model()
         load(model_path)

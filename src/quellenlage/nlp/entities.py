@@ -387,11 +387,11 @@ def default_recognizers(article_id: str, backend: str = DEFAULT_ENTITY_BACKEND) 
         raise ValueError(f"unknown entity backend {backend!r}; choose one of {', '.join(ENTITY_BACKENDS)}")
     if backend == "rules":
         return (RuleRecognizer(article_id),)
-    if backend in ("e5", "e5+rules", "e5s", "e5s+rules"):
-        from quellenlage.nlp.ner_e5 import SMALL_MODEL_DIR, E5Recognizer
+    if backend.startswith("e5"):
+        from quellenlage.nlp.ner_e5 import E5Recognizer, backend_model_path
 
-        e5 = E5Recognizer(article_id, str(SMALL_MODEL_DIR) if backend.startswith("e5s") else None)
-        return (e5,) if backend in ("e5", "e5s") else (RuleRecognizer(article_id), e5)
+        e5 = E5Recognizer(article_id, backend_model_path(backend))
+        return (RuleRecognizer(article_id), e5) if backend.endswith("+rules") else (e5,)
     from quellenlage.nlp.ner_model import ModelRecognizer
 
     if backend == "model":

@@ -43,6 +43,11 @@ TRAIN_COMMAND = "quellenlage train ner-e5 --out DIR"
 _TYPES = {t.value: t for t in EntityType}
 
 
+def backend_model_path(backend: str) -> str | None:
+    """The model directory of an e5 backend: the small model for ``e5s…``, else the shipped default."""
+    return str(SMALL_MODEL_DIR) if backend.startswith("e5s") else None
+
+
 def _allowed() -> np.ndarray:
     """``allowed[i, j]``: tag ``j`` may follow tag ``i`` (BIO: ``I-X`` only after ``B-X``/``I-X``)."""
     n = len(TAGS)
@@ -275,7 +280,8 @@ def tag_with_confidence(
     out = []
     for lp in log_probs(tagger, sentences, batch_size):
         path = viterbi(lp)
-        out.append(Tagged(tuple(TAGS[t] for t in path), tuple(float(np.exp(lp[i, t])) for i, t in enumerate(path))))
+        confidence = np.exp(lp[np.arange(len(path)), path]).tolist()
+        out.append(Tagged(tuple(TAGS[t] for t in path), tuple(confidence)))
     return out
 
 
