@@ -310,15 +310,18 @@ def test_without_sentences_the_recogniser_tags_each_line():
 
 
 @pytest.mark.parametrize(
-    ("surface", "confidence", "unsure"),
+    ("surface", "confidence", "label", "unsure"),
     [
-        ("Gemeinde", 0.55, True),  # a common noun the model is unsure about
-        ("Gemeinde", 0.95, False),  # sure enough
-        ("Berlin", 0.4, False),  # the gazetteer lists it
+        ("Gemeinde", 0.55, ner_e5.EntityType.LOC, True),  # a common noun the model is unsure about
+        ("Gemeinde", 0.95, ner_e5.EntityType.LOC, False),  # sure enough
+        ("Gemeinde", 0.55, None, True),  # no type: the general threshold
+        ("Berlin", 0.4, ner_e5.EntityType.LOC, False),  # the gazetteer lists it
+        ("Hofmann", 0.55, ner_e5.EntityType.PER, False),  # a surname: persons need only 0.5
+        ("Hofmann", 0.45, ner_e5.EntityType.PER, True),
     ],
 )
-def test_unsure_single_words_are_dropped_unless_listed(surface, confidence, unsure):
-    assert ner_e5.is_unsure_single_word(surface, confidence) is unsure
+def test_unsure_single_words_are_dropped_unless_listed(surface, confidence, label, unsure):
+    assert ner_e5.is_unsure_single_word(surface, confidence, label) is unsure
 
 
 def test_recogniser_drops_a_low_confidence_single_word_but_keeps_a_longer_name(monkeypatch):
@@ -331,6 +334,18 @@ def test_recogniser_drops_a_low_confidence_single_word_but_keeps_a_longer_name(m
     text = "Gemeinde und Anna Schmidt ."
     found = {(m.text, m.type) for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))}
     assert found == {("Anna Schmidt", PER)}
+
+
+def test_recogniser_keeps_a_one_word_person_at_lower_confidence_than_a_place(monkeypatch):
+    class Fixed:
+        def tag_with_confidence(self, sentences):
+            return [ner_e5.Tagged(("B-LOC", "O", "B-PER", "O"), (0.6, 0.99, 0.6, 0.99))]
+
+    monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
+    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
+    text = "Gemeinde und Stoiber ."
+    found = {(m.text, m.type) for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))}
+    assert found == {("Stoiber", PER)}
 
 
 def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
