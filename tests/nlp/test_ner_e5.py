@@ -367,3 +367,48 @@ def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
     assert len(calls) == 2  # another model's tags are not reused
     assert len(ner_e5._tag_cache) == 2  # bounded: the least recently used sentence left
     assert ("m", ("Anna", "kam")) not in ner_e5._tag_cache
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("in Frankfurt # Bornheim", "Frankfurt"),  # the tagger ran on into a hashtag mark
+        ("im Luzenské údolí ( Lusental ) liegt", "Lusental"),  # a bracket the name did not open
+        ("Fachzeitschrift « Nature Climate Change »", "Nature Climate Change"),
+        ("nach Frankfurt ( Oder ) fahren", "Frankfurt ( Oder )"),  # a bracket the name opened
+        ("bei Yahoo ! arbeiten", "Yahoo !"),  # punctuation a name may end with
+        ("König Friedrich Wilhelm IV .", "Friedrich Wilhelm IV ."),
+    ],
+)
+def test_trim_punctuation_drops_edge_marks_that_belong_to_the_text_around_a_name(words, expected):
+    tokens = words.split()
+    target = expected.split()
+    # the tagged span: the expected name plus one token either side where that is punctuation
+    a = next(i for i in range(len(tokens)) if tokens[i : i + len(target)] == target)
+    b = a + len(target)
+    if a > 0 and not any(c.isalnum() for c in tokens[a - 1]):
+        a -= 1
+    if b < len(tokens) and not any(c.isalnum() for c in tokens[b]):
+        b += 1
+    start, end = ner_e5.trim_punctuation(tokens, a, b)
+    assert " ".join(tokens[start:end]) == expected
+
+
+def test_trim_punctuation_of_a_mention_made_only_of_punctuation_leaves_nothing():
+    start, end = ner_e5.trim_punctuation(["(", "#", ")"], 0, 3)
+    assert start == end
+
+
+def test_recogniser_trims_a_hashtag_mark_off_a_place(monkeypatch):
+    class Fixed:
+        def tag_with_confidence(self, sentences):
+            return [ner_e5.Tagged(("O", "B-LOC", "I-LOC", "O"), (0.99, 0.95, 0.9, 0.99))]
+
+    monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
+    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
+    text = "in Frankfurt # Bornheim"
+    found = [
+        (m.text, m.type, m.span.start)
+        for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
+    ]
+    assert found == [("Frankfurt", LOC, 3)]

@@ -96,8 +96,10 @@ def run_eval(
     split: str = "all",
     limit: int | None = None,
     model_path: str | None = None,
+    errors: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
-    """Evaluate ``backend`` on the gold file; returns the metrics printed by the command."""
+    """Evaluate ``backend`` on the gold file; returns the metrics printed by the command. With
+    ``errors``, every missed (``fn``) and spurious (``fp``) span is appended to it as a dict."""
     path = Path(path)
     fmt = nerdata.detect_format(path)
     sentences = nerdata.read_file(path, fmt)
@@ -127,7 +129,10 @@ def run_eval(
         outputs: list[list[Mention]] = [r.recognize(text, sents) for r in recognizers]
         mentions = merge_recognized([r.name for r in recognizers], outputs)
         elapsed += time.perf_counter() - started
-        score.add(gold, {(m.span.start, m.span.end, m.type.value) for m in mentions})
+        predicted = {(m.span.start, m.span.end, m.type.value) for m in mentions}
+        score.add(gold, predicted)
+        if errors is not None:
+            errors.extend(span_errors(text, gold, predicted))
         n_tokens += sum(len(s.tokens) for s in sents)
         n_sentences += len(sents)
     return {
@@ -146,12 +151,35 @@ def run_eval(
     }
 
 
+def span_errors(
+    text: str, gold: set[tuple[int, int, str]], predicted: set[tuple[int, int, str]]
+) -> list[dict[str, object]]:
+    """Missed and spurious spans of one article, each with its surface and the line it is in."""
+    out: list[dict[str, object]] = []
+    for kind, spans in (("fn", gold - predicted), ("fp", predicted - gold)):
+        for start, end, label in sorted(spans):
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            out.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "text": text[start:end],
+                    "sentence": text[line_start : line_end if line_end >= 0 else len(text)],
+                }
+            )
+    return out
+
+
 @click.command()
 @click.option(
     "--data", "data", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold file."
 )
 @click.option(
-    "--backend", type=click.Choice(list(BACKENDS)), default=DEFAULT_BACKEND, show_default=True,
+    "--backend",
+    type=click.Choice(list(BACKENDS)),
+    default=DEFAULT_BACKEND,
+    show_default=True,
     help="e5 = the fine-tuned e5 tagger, e5+rules = it merged with the rules, e5s/e5s+rules = the same "
     "with the small 6-layer model (faster); model/combined = the "
     "spaCy CNN alone / with the rules; rules = the rule recogniser. See README for the figures.",
@@ -165,6 +193,21 @@ def run_eval(
 )
 @click.option("--limit", type=int, default=None, help="First N sentences (SmartData: documents).")
 @click.option("--model", "model_path", type=click.Path(file_okay=False), default=None, help="Model dir.")
-def ner(data: str, backend: str, split: str, limit: int | None, model_path: str | None) -> None:
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write every missed (fn) and spurious (fp) span as JSON lines to this file.",
+)
+def ner(
+    data: str, backend: str, split: str, limit: int | None, model_path: str | None, errors_path: str | None
+) -> None:
     """Exact-span micro-F1 over PER/LOC/ORG; prints one JSON line."""
-    click.echo(json.dumps(run_eval(data, backend, split, limit, model_path), ensure_ascii=False))
+    errors: list[dict[str, object]] | None = [] if errors_path else None
+    result = run_eval(data, backend, split, limit, model_path, errors)
+    if errors_path and errors is not None:
+        with open(errors_path, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(error, ensure_ascii=False) + "\n" for error in errors)
+        result["errors_file"] = errors_path
+    click.echo(json.dumps(result, ensure_ascii=False))
