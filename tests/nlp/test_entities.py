@@ -107,6 +107,12 @@ def test_common_word_lexicon_splits_compounds_but_keeps_unknown_names() -> None:
     assert is_role("US-Sondergesandte") and is_role("Außenministerin") and not is_role("Gipfel")
 
 
+def test_church_and_sports_titles_are_roles_but_title_like_surnames_are_not() -> None:
+    assert all(is_role(w) for w in ("Kardinal", "Erzbischof", "Dorfpfarrer", "Flugkapitän", "Ersatztorwart"))
+    # "Graf", "Kaiser", "Prinz" are left out: they are frequent surnames (Steffi Graf, Roland Kaiser)
+    assert not is_role("Graf") and not is_role("Kaiser")
+
+
 def test_propagation_finds_surname_and_genitive_everywhere() -> None:
     text = "Sacharowas Worte fielen. Später erklärte Maria Sacharowa mehr. Sacharowa blieb hart."
     (entity,) = [e for e in find_entities(Article(id="a", text=text), ()) if e.type is PER]
