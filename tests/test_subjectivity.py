@@ -281,6 +281,27 @@ def test_eval_subjectivity_prints_one_json_line(tmp_path):
     assert np.isclose(metrics["macro_f1"], 1.0)
 
 
+@pytest.mark.slow
+def test_eval_subjectivity_lists_misclassified_sentences(tmp_path):
+    # every pair's labels swapped: the model (right on these pairs, test above) is wrong on all
+    rows = [
+        f"{i}{j}\t{s}\t{lab}"
+        for i, pair in enumerate(PAIRS)
+        for j, (s, lab) in enumerate(zip(pair, ("OBJ", "SUBJ")))
+    ]
+    path = tmp_path / "swapped.tsv"
+    path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    errors = tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(cli, ["eval", "subjectivity", "--data", str(path), "--errors", str(errors)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["errors_file"] == str(errors)
+    listed = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert len(listed) == len(PAIRS) * 2
+    first = listed[0]
+    assert first["sentence"] == PAIRS[0][0] and first["gold"] == "OBJ" and first["predicted"] == "SUBJ"
+    assert first["p_subj"] >= 0.5
+
+
 def test_torch_training_module_mirrors_the_numpy_forward():
     pytest.importorskip("torch")
     from quellenlage.train import finetune

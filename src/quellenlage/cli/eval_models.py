@@ -14,7 +14,14 @@ from .common import data_option
 
 @click.command()
 @data_option("CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).")
-def subjectivity(data: Path) -> None:
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write every misclassified sentence (gold, predicted, P(SUBJ)) as JSON lines to this file.",
+)
+def subjectivity(data: Path, errors_path: Path | None) -> None:
     """Score the shipped subjectivity model on a labelled TSV."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -24,21 +31,36 @@ def subjectivity(data: Path) -> None:
     model = SubjectivityModel.load()
     model.predict_proba(["Warmlaufen."])  # load the encoder before timing
     started = time.perf_counter()
-    predicted = model.predict_proba(sentences) >= model.threshold
+    probabilities = model.predict_proba(sentences)
+    predicted = probabilities >= model.threshold
     seconds = time.perf_counter() - started
-    click.echo(
-        json.dumps(
-            {
-                "task": "subjectivity",
-                "data": data.name,
-                "n": len(labels),
-                "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
-                "subj_f1": round(float(f1_score(labels, predicted)), 4),
-                "accuracy": round(float(accuracy_score(labels, predicted)), 4),
-                "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
-            }
-        )
-    )
+    result: dict[str, object] = {
+        "task": "subjectivity",
+        "data": data.name,
+        "n": len(labels),
+        "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+        "subj_f1": round(float(f1_score(labels, predicted)), 4),
+        "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+        "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
+    }
+    if errors_path is not None:
+        with errors_path.open("w", encoding="utf-8") as out:
+            out.writelines(
+                json.dumps(
+                    {
+                        "sentence": sentence,
+                        "gold": "SUBJ" if gold else "OBJ",
+                        "predicted": "SUBJ" if guess else "OBJ",
+                        "p_subj": round(float(p), 4),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for sentence, gold, guess, p in zip(sentences, labels, predicted, probabilities, strict=True)
+                if bool(gold) != bool(guess)
+            )
+        result["errors_file"] = str(errors_path)
+    click.echo(json.dumps(result))
 
 
 @click.command()
