@@ -262,15 +262,18 @@ def test_model_is_loaded_once():
     assert SubjectivityModel.load() is SubjectivityModel.load()
 
 
+def _pairs_tsv(path, labels=("SUBJ", "OBJ")):
+    """PAIRS as a CheckThat! TSV, the first sentence of each pair labelled ``labels[0]``."""
+    rows = [
+        f"{i}{j}\t{s}\t{lab}" for i, pair in enumerate(PAIRS) for j, (s, lab) in enumerate(zip(pair, labels))
+    ]
+    path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.slow
 def test_eval_subjectivity_prints_one_json_line(tmp_path):
-    rows = [
-        f"{i}{j}\t{s}\t{lab}"
-        for i, pair in enumerate(PAIRS)
-        for j, (s, lab) in enumerate(zip(pair, ("SUBJ", "OBJ")))
-    ]
-    path = tmp_path / "tiny.tsv"
-    path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path = _pairs_tsv(tmp_path / "tiny.tsv")
     result = CliRunner().invoke(cli, ["eval", "subjectivity", "--data", str(path)])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
@@ -284,13 +287,7 @@ def test_eval_subjectivity_prints_one_json_line(tmp_path):
 @pytest.mark.slow
 def test_eval_subjectivity_lists_misclassified_sentences(tmp_path):
     # every pair's labels swapped: the model (right on these pairs, test above) is wrong on all
-    rows = [
-        f"{i}{j}\t{s}\t{lab}"
-        for i, pair in enumerate(PAIRS)
-        for j, (s, lab) in enumerate(zip(pair, ("OBJ", "SUBJ")))
-    ]
-    path = tmp_path / "swapped.tsv"
-    path.write_text("sentence_id\tsentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path = _pairs_tsv(tmp_path / "swapped.tsv", labels=("OBJ", "SUBJ"))
     errors = tmp_path / "errors.jsonl"
     result = CliRunner().invoke(cli, ["eval", "subjectivity", "--data", str(path), "--errors", str(errors)])
     assert result.exit_code == 0, result.output

@@ -314,7 +314,7 @@ def test_without_sentences_the_recogniser_tags_each_line():
     [
         ("Gemeinde", 0.55, ner_e5.EntityType.LOC, True),  # a common noun the model is unsure about
         ("Gemeinde", 0.95, ner_e5.EntityType.LOC, False),  # sure enough
-        ("Gemeinde", 0.55, None, True),  # no type: the general threshold
+        ("Gemeinde", 0.55, ner_e5.EntityType.ORG, True),  # other types: the general threshold
         ("Berlin", 0.4, ner_e5.EntityType.LOC, False),  # the gazetteer lists it
         ("Hofmann", 0.55, ner_e5.EntityType.PER, False),  # a surname: persons need only 0.5
         ("Hofmann", 0.45, ner_e5.EntityType.PER, True),
@@ -324,28 +324,33 @@ def test_unsure_single_words_are_dropped_unless_listed(surface, confidence, labe
     assert ner_e5.is_unsure_single_word(surface, confidence, label) is unsure
 
 
-def test_recogniser_drops_a_low_confidence_single_word_but_keeps_a_longer_name(monkeypatch):
+def _recognise_with_fixed_tags(monkeypatch, text, tags, confidence):
+    """E5Recognizer's mentions in the one-line ``text`` when the tagger returns ``tags``."""
+
     class Fixed:
         def tag_with_confidence(self, sentences):
-            return [ner_e5.Tagged(("B-LOC", "O", "B-PER", "I-PER", "O"), (0.6, 0.99, 0.6, 0.6, 0.99))]
+            return [ner_e5.Tagged(tags, confidence)]
 
     monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
     monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
-    text = "Gemeinde und Anna Schmidt ."
-    found = {(m.text, m.type) for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))}
-    assert found == {("Anna Schmidt", PER)}
+    return E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
+
+
+def test_recogniser_drops_a_low_confidence_single_word_but_keeps_a_longer_name(monkeypatch):
+    found = _recognise_with_fixed_tags(
+        monkeypatch,
+        "Gemeinde und Anna Schmidt .",
+        ("B-LOC", "O", "B-PER", "I-PER", "O"),
+        (0.6, 0.99, 0.6, 0.6, 0.99),
+    )
+    assert {(m.text, m.type) for m in found} == {("Anna Schmidt", PER)}
 
 
 def test_recogniser_keeps_a_one_word_person_at_lower_confidence_than_a_place(monkeypatch):
-    class Fixed:
-        def tag_with_confidence(self, sentences):
-            return [ner_e5.Tagged(("B-LOC", "O", "B-PER", "O"), (0.6, 0.99, 0.6, 0.99))]
-
-    monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
-    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
-    text = "Gemeinde und Stoiber ."
-    found = {(m.text, m.type) for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))}
-    assert found == {("Stoiber", PER)}
+    found = _recognise_with_fixed_tags(
+        monkeypatch, "Gemeinde und Stoiber .", ("B-LOC", "O", "B-PER", "O"), (0.6, 0.99, 0.6, 0.99)
+    )
+    assert {(m.text, m.type) for m in found} == {("Stoiber", PER)}
 
 
 def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
@@ -370,45 +375,25 @@ def test_tag_cache_reuses_tags_of_seen_sentences_and_stays_bounded(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("words", "expected"),
+    ("words", "a", "b", "expected"),
     [
-        ("in Frankfurt # Bornheim", "Frankfurt"),  # the tagger ran on into a hashtag mark
-        ("im Luzenské údolí ( Lusental ) liegt", "Lusental"),  # a bracket the name did not open
-        ("Fachzeitschrift « Nature Climate Change »", "Nature Climate Change"),
-        ("nach Frankfurt ( Oder ) fahren", "Frankfurt ( Oder )"),  # a bracket the name opened
-        ("bei Yahoo ! arbeiten", "Yahoo !"),  # punctuation a name may end with
-        ("König Friedrich Wilhelm IV .", "Friedrich Wilhelm IV ."),
+        ("in Frankfurt # Bornheim", 1, 3, "Frankfurt"),  # the tagger ran on into a hashtag mark
+        ("im Luzenské údolí ( Lusental ) liegt", 4, 6, "Lusental"),  # a bracket the name did not open
+        ("Fachzeitschrift « Nature Climate Change »", 1, 6, "Nature Climate Change"),
+        ("nach Frankfurt ( Oder ) fahren", 1, 5, "Frankfurt ( Oder )"),  # a bracket the name opened
+        ("bei Yahoo ! arbeiten", 1, 3, "Yahoo !"),  # punctuation a name may end with
+        ("König Friedrich Wilhelm IV .", 1, 5, "Friedrich Wilhelm IV ."),
+        ("( # )", 0, 3, ""),  # nothing but punctuation: nothing left
     ],
 )
-def test_trim_punctuation_drops_edge_marks_that_belong_to_the_text_around_a_name(words, expected):
+def test_trim_punctuation_drops_edge_marks_that_belong_to_the_text_around_a_name(words, a, b, expected):
     tokens = words.split()
-    target = expected.split()
-    # the tagged span: the expected name plus one token either side where that is punctuation
-    a = next(i for i in range(len(tokens)) if tokens[i : i + len(target)] == target)
-    b = a + len(target)
-    if a > 0 and not any(c.isalnum() for c in tokens[a - 1]):
-        a -= 1
-    if b < len(tokens) and not any(c.isalnum() for c in tokens[b]):
-        b += 1
     start, end = ner_e5.trim_punctuation(tokens, a, b)
     assert " ".join(tokens[start:end]) == expected
 
 
-def test_trim_punctuation_of_a_mention_made_only_of_punctuation_leaves_nothing():
-    start, end = ner_e5.trim_punctuation(["(", "#", ")"], 0, 3)
-    assert start == end
-
-
 def test_recogniser_trims_a_hashtag_mark_off_a_place(monkeypatch):
-    class Fixed:
-        def tag_with_confidence(self, sentences):
-            return [ner_e5.Tagged(("O", "B-LOC", "I-LOC", "O"), (0.99, 0.95, 0.9, 0.99))]
-
-    monkeypatch.setattr(ner_e5, "load", lambda path=None: Fixed())
-    monkeypatch.setattr(ner_e5, "_tag_cache", ner_e5.OrderedDict())
-    text = "in Frankfurt # Bornheim"
-    found = [
-        (m.text, m.type, m.span.start)
-        for m in E5Recognizer("a1").recognize(text, ner_e5._line_sentences(text, "a1"))
-    ]
-    assert found == [("Frankfurt", LOC, 3)]
+    found = _recognise_with_fixed_tags(
+        monkeypatch, "in Frankfurt # Bornheim", ("O", "B-LOC", "I-LOC", "O"), (0.99, 0.95, 0.9, 0.99)
+    )
+    assert [(m.text, m.type, m.span.start) for m in found] == [("Frankfurt", LOC, 3)]

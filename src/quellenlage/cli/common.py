@@ -1,8 +1,9 @@
-"""Helpers shared by the command modules: store options, opening the store, user errors."""
+"""Helpers shared by the command modules: store options, opening the store, user errors, eval outputs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,23 @@ def data_option(help: str) -> Any:
     """The required ``--data FILE`` of the eval commands (an existing file, passed as a Path)."""
     return click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False),
                         required=True, help=help)
+
+
+def errors_option(what: str) -> Any:
+    """The optional ``--errors FILE`` of the eval commands (passed as a Path, or None)."""
+    return click.option(
+        "--errors",
+        "errors_path",
+        type=click.Path(path_type=Path, dir_okay=False, writable=True),
+        default=None,
+        help=f"Also write {what} as JSON lines to this file.",
+    )
+
+
+def write_json_lines(path: Path, rows: Iterable[dict[str, object]]) -> None:
+    """One JSON object per line, UTF-8, non-ASCII kept readable."""
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 @contextmanager

@@ -9,18 +9,12 @@ from pathlib import Path
 
 import click
 
-from .common import data_option
+from .common import data_option, errors_option, write_json_lines
 
 
 @click.command()
 @data_option("CheckThat! subjectivity TSV: sentence_id, sentence, label (SUBJ/OBJ).")
-@click.option(
-    "--errors",
-    "errors_path",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Also write every misclassified sentence (gold, predicted, P(SUBJ)) as JSON lines to this file.",
-)
+@errors_option("every misclassified sentence (gold, predicted, P(SUBJ))")
 def subjectivity(data: Path, errors_path: Path | None) -> None:
     """Score the shipped subjectivity model on a labelled TSV."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -44,21 +38,20 @@ def subjectivity(data: Path, errors_path: Path | None) -> None:
         "sentences_per_s": round(len(labels) / max(seconds, 1e-9), 1),
     }
     if errors_path is not None:
-        with errors_path.open("w", encoding="utf-8") as out:
-            out.writelines(
-                json.dumps(
-                    {
-                        "sentence": sentence,
-                        "gold": "SUBJ" if gold else "OBJ",
-                        "predicted": "SUBJ" if guess else "OBJ",
-                        "p_subj": round(float(p), 4),
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-                for sentence, gold, guess, p in zip(sentences, labels, predicted, probabilities, strict=True)
-                if bool(gold) != bool(guess)
-            )
+        name = {True: "SUBJ", False: "OBJ"}
+        write_json_lines(
+            errors_path,
+            (
+                {
+                    "sentence": s,
+                    "gold": name[bool(g)],
+                    "predicted": name[bool(y)],
+                    "p_subj": round(float(p), 4),
+                }
+                for s, g, y, p in zip(sentences, labels, predicted, probabilities, strict=True)
+                if bool(g) != bool(y)
+            ),
+        )
         result["errors_file"] = str(errors_path)
     click.echo(json.dumps(result))
 

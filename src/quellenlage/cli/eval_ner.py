@@ -24,6 +24,7 @@ from .. import nerdata
 from ..errors import ModelError
 from ..models import Mention, Sentence, Span, Token
 from ..nerdata import NerSentence
+from .common import errors_option, write_json_lines
 
 SENTENCES_PER_ARTICLE = 40
 BACKENDS = ("e5", "e5+rules", "e5s", "e5s+rules", "model", "combined", "rules")
@@ -193,21 +194,14 @@ def span_errors(
 )
 @click.option("--limit", type=int, default=None, help="First N sentences (SmartData: documents).")
 @click.option("--model", "model_path", type=click.Path(file_okay=False), default=None, help="Model dir.")
-@click.option(
-    "--errors",
-    "errors_path",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Also write every missed (fn) and spurious (fp) span as JSON lines to this file.",
-)
+@errors_option("every missed (fn) and spurious (fp) span with its sentence")
 def ner(
-    data: str, backend: str, split: str, limit: int | None, model_path: str | None, errors_path: str | None
+    data: str, backend: str, split: str, limit: int | None, model_path: str | None, errors_path: Path | None
 ) -> None:
     """Exact-span micro-F1 over PER/LOC/ORG; prints one JSON line."""
-    errors: list[dict[str, object]] | None = [] if errors_path else None
-    result = run_eval(data, backend, split, limit, model_path, errors)
-    if errors_path and errors is not None:
-        with open(errors_path, "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(error, ensure_ascii=False) + "\n" for error in errors)
-        result["errors_file"] = errors_path
+    errors: list[dict[str, object]] = []
+    result = run_eval(data, backend, split, limit, model_path, errors if errors_path else None)
+    if errors_path is not None:
+        write_json_lines(errors_path, errors)
+        result["errors_file"] = str(errors_path)
     click.echo(json.dumps(result, ensure_ascii=False))

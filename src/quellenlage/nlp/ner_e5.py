@@ -466,7 +466,7 @@ MIN_ONE_WORD_CONFIDENCE = 0.8
 MIN_ONE_WORD_CONFIDENCE_BY_TYPE: dict[EntityType, float] = {EntityType.PER: 0.5}
 
 
-def is_unsure_single_word(surface: str, confidence: float, label: EntityType | None = None) -> bool:
+def is_unsure_single_word(surface: str, confidence: float, label: EntityType) -> bool:
     """True for a one-word model mention of type ``label`` tagged with less than its threshold
     (:data:`MIN_ONE_WORD_CONFIDENCE_BY_TYPE`, else :data:`MIN_ONE_WORD_CONFIDENCE`) that the
     gazetteer does not list: most such mentions are capitalised common nouns ("Gemeinde",
@@ -485,9 +485,7 @@ def is_unsure_single_word(surface: str, confidence: float, label: EntityType | N
     0.8050, 0.0 0.8114, 0.4 0.8115, **0.5 0.8128**, 0.6 0.8112. LOC or ORG at 0.7 / 0.9 instead of
     0.8 changed the mean by −0.004 to +0.0001.
     """
-    threshold = MIN_ONE_WORD_CONFIDENCE
-    if label is not None:
-        threshold = MIN_ONE_WORD_CONFIDENCE_BY_TYPE.get(label, threshold)
+    threshold = MIN_ONE_WORD_CONFIDENCE_BY_TYPE.get(label, MIN_ONE_WORD_CONFIDENCE)
     return confidence < threshold and surface not in gazetteer().names
 
 
