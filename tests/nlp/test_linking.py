@@ -65,3 +65,20 @@ def test_inflected_multiword_names_share_one_entity() -> None:
     (entity,) = reading("a", text).entities
     assert entity.name == "Europäische Union" and entity.aliases == ("Europäischen Union",)
     assert len(entity.mentions) == 2
+
+
+def test_propagate_finds_surnames_and_genitives_without_overlapping_known_mentions() -> None:
+    from quellenlage.models import Mention, Span
+    from quellenlage.nlp.linking import propagate
+
+    text = "Anna Kowalczyk sprach. Kowalczyks Plan: Kowalczyk bleibt. Anna Kowalczyk ging."
+    first = Mention(Span("a", 0, 14), "Anna Kowalczyk", EntityType.PER, "rules")
+    found = propagate(text, "a", [first])
+    assert [(m.text, m.source) for m in found] == [
+        ("Anna Kowalczyk", "rules"),
+        ("Kowalczyks", "propagated"),
+        ("Kowalczyk", "propagated"),
+        ("Anna Kowalczyk", "propagated"),  # the full name first, so no extra "Kowalczyk" inside it
+    ]
+    assert all(text[m.span.start : m.span.end] == m.text for m in found)
+    assert all(m.type is EntityType.PER for m in found)

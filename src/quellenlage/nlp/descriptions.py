@@ -51,7 +51,7 @@ def _entity_at(entities: Sequence[Entity]) -> dict[int, tuple[Entity, int]]:
 
 
 class _Sentence:
-    def __init__(self, toks: list[_Tok], at: dict[int, tuple[Entity, int]]) -> None:
+    def __init__(self, toks: Sequence[_Tok], at: dict[int, tuple[Entity, int]]) -> None:
         self.toks = [t for t in toks if t.text not in QUOTE_MARKS]
         self.at = at
         self.starts = {t.start: i for i, t in enumerate(self.toks)}
@@ -118,12 +118,12 @@ def _verb_form(word: str) -> bool:
     return lemma != word and lemma.endswith(("en", "ern", "eln"))
 
 
-def _span(article: Article, toks: list[_Tok], a: int, b: int) -> Span:
+def _span(article: Article, toks: Sequence[_Tok], a: int, b: int) -> Span:
     return Span(article.id, toks[a].start, toks[b - 1].end)
 
 
 def _description(
-    article: Article, entity: Entity, toks: list[_Tok], a: int, b: int, anchor: Span
+    article: Article, entity: Entity, toks: Sequence[_Tok], a: int, b: int, anchor: Span
 ) -> Description:
     span = _span(article, toks, a, b)
     text = re.sub(r"\s+", " ", article.text[span.start : span.end]).strip(" ,")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from quellenlage.models import Article, Entity, EntityType, Mention, Sentence, Span
@@ -106,8 +107,13 @@ class _Tok:
         return self.text.rstrip(".") if self.text not in {"Dr.", "Prof.", "e.V."} else self.text
 
 
-def words(text: str, start: int, end: int) -> list[_Tok]:
-    """Word and punctuation tokens of ``text[start:end]`` with absolute offsets."""
+@lru_cache(maxsize=1024)
+def words(text: str, start: int, end: int) -> tuple[_Tok, ...]:
+    """Word and punctuation tokens of ``text[start:end]`` with absolute offsets.
+
+    Memoised for the sentences of the last article or two: the rules, quotes and descriptions
+    each walk every sentence (about five calls per sentence in ``read()``); the key's article text
+    hashes once (``str`` caches its hash) and keeps at most a few texts alive."""
     out = []
     for m in WORD.finditer(text, start, end):
         word = m.group()
@@ -116,7 +122,7 @@ def words(text: str, start: int, end: int) -> list[_Tok]:
             out.append(_Tok(m.end() - 1, m.end(), "."))
         else:
             out.append(_Tok(m.start(), m.end(), word))
-    return out
+    return tuple(out)
 
 
 def sentence_ranges(text: str, sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
@@ -152,7 +158,7 @@ class RuleRecognizer:
                 mentions.append(Mention(span, text[a:b], kind, "rules"))
         return mentions
 
-    def _sentence(self, toks: list[_Tok]) -> Iterator[tuple[int, int, EntityType]]:
+    def _sentence(self, toks: Sequence[_Tok]) -> Iterator[tuple[int, int, EntityType]]:
         i, n = 0, len(toks)
         while i < n:
             found = self._at(toks, i)
@@ -163,7 +169,7 @@ class RuleRecognizer:
             yield toks[i].start, toks[j - 1].end, kind
             i = j
 
-    def _at(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
+    def _at(self, toks: Sequence[_Tok], i: int) -> tuple[int, EntityType] | None:
         """The end index and type of a mention starting at token ``i``, or None."""
         g = gazetteer()
         tok = toks[i]
@@ -242,7 +248,7 @@ class RuleRecognizer:
                 return j, _guess_type(toks, i)
         return None
 
-    def _org_name(self, toks: list[_Tok], i: int) -> int | None:
+    def _org_name(self, toks: Sequence[_Tok], i: int) -> int | None:
         """End of the name after an organisation head: a gazetteer name, acronyms or an unknown word."""
         name = self._gazetteer_match(toks, i)
         if name is not None and name[1] is not EntityType.PER:
@@ -254,7 +260,7 @@ class RuleRecognizer:
             return j
         return i + 1 if _unknown(toks[i]) else None
 
-    def _gazetteer_match(self, toks: list[_Tok], i: int) -> tuple[int, EntityType] | None:
+    def _gazetteer_match(self, toks: Sequence[_Tok], i: int) -> tuple[int, EntityType] | None:
         g = gazetteer()
         texts = [t.text for t in toks[i : i + 8]]
         first = texts[0]
@@ -272,7 +278,7 @@ class RuleRecognizer:
                 return i + k, g.names[" ".join(entry)]
         return None
 
-    def _after_role(self, toks: list[_Tok], i: int) -> bool:
+    def _after_role(self, toks: Sequence[_Tok], i: int) -> bool:
         """Whether token ``i`` follows a role noun, maybe with a genitive phrase and a comma."""
         j = i - 1
         if j >= 0 and toks[j].text == ",":
@@ -289,7 +295,7 @@ class RuleRecognizer:
                 return True
         return j >= 0 and is_role(toks[j].bare)
 
-    def _extend_name(self, toks: list[_Tok], j: int, after_first_name: bool = False) -> int:
+    def _extend_name(self, toks: Sequence[_Tok], j: int, after_first_name: bool = False) -> int:
         """Extend a person name over following unknown capitalised words ("Maria" + "Sacharowa").
 
         Right after a given name, a known capitalised word is accepted as surname too ("Joachim
@@ -315,7 +321,7 @@ class RuleRecognizer:
         return j
 
 
-def _guess_type(toks: list[_Tok], i: int) -> EntityType:
+def _guess_type(toks: Sequence[_Tok], i: int) -> EntityType:
     """Type of a lone unknown capitalised word inside a sentence, from its form and neighbours.
 
     ``in/nach/aus X`` is a place, ``X sagte``/``laut X`` a person, an inner capital (``SpaceX``) an
@@ -338,7 +344,7 @@ def _acronym(word: str) -> bool:
     return len(word) >= 2 and word.isupper() and word.isalpha() and word not in NOT_ACRONYMS
 
 
-def _next_cap(toks: list[_Tok], i: int) -> bool:
+def _next_cap(toks: Sequence[_Tok], i: int) -> bool:
     return i + 1 < len(toks) and toks[i + 1].cap
 
 

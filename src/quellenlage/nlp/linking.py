@@ -57,15 +57,17 @@ def propagate(text: str, article_id: str, mentions: list[Mention]) -> list[Menti
         parts = base.split()
         if m.type is EntityType.PER and len(parts) > 1 and len(parts[-1]) > 2:
             forms.setdefault(parts[-1], EntityType.PER)
-    taken = [(m.span.start, m.span.end) for m in mentions]
+    taken = bytearray(len(text))  # 1 = a character inside a mention already
+    for m in mentions:
+        taken[m.span.start : m.span.end] = b"\x01" * (m.span.end - m.span.start)
     extra: list[Mention] = []
     for form in sorted(forms, key=len, reverse=True):
         pattern = re.compile(rf"(?<![\w-]){re.escape(form)}(?:s|es|'s|’s)?(?!\w)")
         for hit in pattern.finditer(text):
             a, b = hit.span()
-            if any(a < e and b > s for s, e in taken):
+            if taken.find(1, a, b) >= 0:
                 continue
-            taken.append((a, b))
+            taken[a:b] = b"\x01" * (b - a)
             extra.append(Mention(Span(article_id, a, b), text[a:b], forms[form], "propagated"))
     return sorted(mentions + extra, key=lambda m: m.span.start)
 

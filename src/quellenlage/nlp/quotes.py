@@ -93,7 +93,7 @@ class _Context:
 
 
 def _speaker_in(
-    ctx: _Context, toks: list[_Tok], lo: int, hi: int, near: int
+    ctx: _Context, toks: Sequence[_Tok], lo: int, hi: int, near: int
 ) -> tuple[str | None, str, int, int] | None:
     """(entity id, text as written, first, last token) of the speaker in ``toks[lo:hi]``."""
     found = []
@@ -126,7 +126,7 @@ def _speaker_in(
     return None
 
 
-def _clause_bounds(toks: list[_Tok], i: int) -> tuple[int, int]:
+def _clause_bounds(toks: Sequence[_Tok], i: int) -> tuple[int, int]:
     lo = i
     while lo > 0 and toks[lo - 1].text not in {",", ":", ";", "–", "("}:
         lo -= 1
@@ -136,7 +136,7 @@ def _clause_bounds(toks: list[_Tok], i: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _attributions(ctx: _Context, toks: list[_Tok]):
+def _attributions(ctx: _Context, toks: Sequence[_Tok]):
     """Yield (verb index, lemma, speaker) for each reporting verb or attribution phrase."""
     verbs = _verbs()
     for i, tok in enumerate(toks):
@@ -167,11 +167,11 @@ def _attributions(ctx: _Context, toks: list[_Tok]):
                 yield i, "angeben", speaker
 
 
-def _ends_sentence(toks: list[_Tok], i: int) -> bool:
+def _ends_sentence(toks: Sequence[_Tok], i: int) -> bool:
     return all(t.text not in {",", ";"} for t in toks[i + 1 :])
 
 
-def _reported_clause(toks: list[_Tok], verb: int) -> tuple[int, int] | None:
+def _reported_clause(toks: Sequence[_Tok], verb: int) -> tuple[int, int] | None:
     """Token range of the clause a verb reports: before ``, erklärte X`` or after ``warnt, dass``.
 
     For ``laut X …`` and ``X zufolge …`` it is the rest of the sentence after the attribution.
@@ -277,7 +277,7 @@ def _joined(ranges: list[tuple[int, int]], marks: list[tuple[int, int]]) -> list
     return out
 
 
-def _closest(toks: list[_Tok], found: list, a: int, b: int):
+def _closest(toks: Sequence[_Tok], found: list, a: int, b: int):
     """The attribution whose reported clause holds the quote, else the one with the nearest verb."""
     for choice in found:
         clause = _reported_clause(toks, choice[0])
@@ -291,7 +291,7 @@ def _is_name(ctx: _Context, a: int, b: int) -> bool:
     return a in ctx.at and ctx.at[a][1].span.end == b
 
 
-def _quote(ctx: _Context, toks: list[_Tok], choice, span: Span, kind: str, index: int) -> Quote:
+def _quote(ctx: _Context, toks: Sequence[_Tok], choice, span: Span, kind: str, index: int) -> Quote:
     verb, lemma, speaker = choice
     text = ctx.article.text
     if speaker is None:
