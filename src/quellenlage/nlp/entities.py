@@ -111,9 +111,10 @@ class _Tok:
 def words(text: str, start: int, end: int) -> tuple[_Tok, ...]:
     """Word and punctuation tokens of ``text[start:end]`` with absolute offsets.
 
-    Memoised for the sentences of the last article or two: the rules, quotes and descriptions
-    each walk every sentence (about five calls per sentence in ``read()``); the key's article text
-    hashes once (``str`` caches its hash) and keeps at most a few texts alive."""
+    Memoised for the last 1,024 sentences (a few recent articles): the rules, quotes and
+    descriptions each walk every sentence (about five calls per sentence in ``read()``). The key's
+    article text hashes once (``str`` caches its hash); the cache keeps the texts of those recent
+    articles alive, each at most ``settings.max_input_bytes`` as ingested."""
     out = []
     for m in WORD.finditer(text, start, end):
         word = m.group()
