@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quellenlage.models import Article, EntityType, Reading
+from quellenlage.models import Article, EntityType, Mention, Reading, Span
 from quellenlage.nlp.descriptions import find_descriptions
 from quellenlage.nlp.entities import find_entities
-from quellenlage.nlp.linking import link_entities, story_entities
+from quellenlage.nlp.linking import link_entities, propagate, story_entities
 
 
 def reading(article_id: str, text: str) -> Reading:
@@ -68,9 +68,6 @@ def test_inflected_multiword_names_share_one_entity() -> None:
 
 
 def test_propagate_finds_surnames_and_genitives_without_overlapping_known_mentions() -> None:
-    from quellenlage.models import Mention, Span
-    from quellenlage.nlp.linking import propagate
-
     text = "Anna Kowalczyk sprach. Kowalczyks Plan: Kowalczyk bleibt. Anna Kowalczyk ging."
     first = Mention(Span("a", 0, 14), "Anna Kowalczyk", EntityType.PER, "rules")
     found = propagate(text, "a", [first])
