@@ -244,6 +244,9 @@ def test_combine_keeps_gazetteer_names_model_mentions_and_multiword_rule_orgs():
         ("US-Truppen", "compound"),
         ("Präsident", "role"),
         ("von der Leyen", None),  # a name particle starts the name
+        ("dpa", None),  # a news agency the gazetteer lists, written in lower case
+        ("taz", None),
+        ("dpa-Reporter", "compound"),  # the listed name inside a compound does not save it
         ("Russland", None),
         ("eBay", None),
         ("Baden-Württemberg", None),  # the last part is a name, not a dictionary word

@@ -372,7 +372,8 @@ def implausible(text: str) -> str | None:
     """Why a model mention is no name the reading layer should keep, or ``None``.
 
     - ``"lower-case"``: it starts with a lower-case word that is no name particle
-      ("russischen", "britisch-französische Initiative"); German names are capitalised.
+      ("russischen", "britisch-französische Initiative"); German names are capitalised, except
+      the few the gazetteer lists ("dpa", "taz").
     - ``"compound"``: a hyphen compound whose last part is an ordinary German word
       ("NATO-Staaten", "US-Truppen"; GermEval ``ORGpart``); propagation still finds "NATO" in it.
     - ``"role"``: one role noun ("Präsident" at the start of a sentence).
@@ -385,7 +386,12 @@ def implausible(text: str) -> str | None:
     0.6 / 3.3 / 3.3 points and is not used.
     """
     first = text.split()[0] if text.split() else text
-    if first.replace("-", "").isalpha() and first.islower() and first not in NAME_PARTICLES:
+    if (
+        first.replace("-", "").isalpha()
+        and first.islower()
+        and first not in NAME_PARTICLES
+        and text not in gazetteer().names  # "dpa", "taz": names written in lower case
+    ):
         return "lower-case"
     if " " not in text and "-" in text:
         head = text.rsplit("-", 1)[1]
