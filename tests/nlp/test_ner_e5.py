@@ -243,6 +243,10 @@ def test_combine_keeps_gazetteer_names_model_mentions_and_multiword_rule_orgs():
         ("NATO-Staaten", "compound"),
         ("US-Truppen", "compound"),
         ("Präsident", "role"),
+        ("Spanier", "demonym"),
+        ("Französinnen", "demonym"),
+        ("Spanien", None),  # the country, not its people
+        ("Polen", None),  # country and plural demonym: left to the model
         ("von der Leyen", None),  # a name particle starts the name
         ("dpa", None),  # a news agency the gazetteer lists, written in lower case
         ("taz", None),

@@ -9,7 +9,8 @@ Data files (``quellenlage/data/entities/``)
 - ``roles.txt``: role and title nouns that introduce a person's name.
 - ``places.txt``: nouns that introduce a place name ("Atomkraftwerk Saporischschja").
 - ``org_heads.txt``: nouns that make an organisation of the name after them ("Universität Hamburg").
-- ``not_names.txt``: demonyms the silver data tags but that are no names.
+- ``demonyms.txt``: nationality nouns ("Spanier", "Franzosen"), never names.
+- ``not_names.txt``: other words the silver data tags but that the gazetteer must not list.
 
 The common-noun lexicon is the German lookup lemma table of ``spacy-lookups-data`` (a declared
 dependency, read in place, not copied): every key and value. German capitalises all nouns, so a
@@ -53,6 +54,7 @@ class Gazetteer:
     org_heads: dict[str, str]  # head -> "part" | "intro"
     lexicon: frozenset[str]  # known words, as written in the lemma table (case kept)
     lexicon_lower: frozenset[str]
+    demonyms: frozenset[str] = frozenset()  # "Spanier", "Franzosen": no names
 
 
 def _data(name: str) -> str:
@@ -74,7 +76,8 @@ def gazetteer() -> Gazetteer:
         names[surface] = EntityType(kind)
         if rest and not rest[0].isdigit():
             canonical[surface] = rest[0]
-    for word in entity_lines("not_names.txt"):
+    demonyms = frozenset(entity_lines("demonyms.txt"))
+    for word in [*entity_lines("not_names.txt"), *demonyms]:
         names.pop(word, None)
     grouped: dict[str, list[tuple[str, ...]]] = {}
     for surface in names:
@@ -95,6 +98,7 @@ def gazetteer() -> Gazetteer:
         org_heads=dict(line.split("\t") for line in entity_lines("org_heads.txt")),
         lexicon=lexicon,
         lexicon_lower=frozenset(w.lower() for w in lexicon),
+        demonyms=demonyms,
     )
 
 

@@ -377,6 +377,7 @@ def implausible(text: str) -> str | None:
     - ``"compound"``: a hyphen compound whose last part is an ordinary German word
       ("NATO-Staaten", "US-Truppen"; GermEval ``ORGpart``); propagation still finds "NATO" in it.
     - ``"role"``: one role noun ("Präsident" at the start of a sentence).
+    - ``"demonym"``: one nationality noun ("Spanier", "Lateinamerikaner"; GermEval ``LOCderiv``).
 
     Chosen on the dev parts (exact-span F1 of ``e5+rules``, GermEval dev / SmartData dev / first
     2,000 WikiANN validation sentences): 0.719 / 0.832 / 0.868 without these rules and the
@@ -399,6 +400,8 @@ def implausible(text: str) -> str | None:
             return "compound"
     if " " not in text and is_role(text) and text not in gazetteer().names:
         return "role"
+    if text in gazetteer().demonyms:
+        return "demonym"
     return None
 
 
