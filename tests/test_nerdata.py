@@ -7,6 +7,7 @@ import json
 import pytest
 
 from quellenlage import nerdata
+from quellenlage.errors import InputError
 from quellenlage.nerdata import NerSentence
 
 GERMEVAL = """\
@@ -155,3 +156,131 @@ def test_dev_part_is_on_the_training_side_only():
     assert 20 < len(dev) < 80  # 10 % of the non-held-out half
     assert not any(nerdata.is_heldout(s, "germeval") for s in dev)
     assert not any(nerdata.is_dev(s, "conll") for s in sents)
+
+
+# Variants an outside evaluator's files may take: each must read exactly like the plain version.
+BIO = [("Angela", "B-PER"), ("Merkel", "I-PER"), ("besucht", "O"), ("Paris", "B-LOC"), (".", "O")]
+BIO2 = [("Die", "O"), ("Deutsche", "B-ORG"), ("Bahn", "I-ORG"), ("#", "O"), ("streikt", "O")]
+EXPECTED = [
+    (("Angela", "Merkel", "besucht", "Paris", "."), ("B-PER", "I-PER", "O", "B-LOC", "O")),
+    (("Die", "Deutsche", "Bahn", "#", "streikt"), ("O", "B-ORG", "I-ORG", "O", "O")),
+]
+
+
+def _lines(rows, fmt):
+    return "\n".join(fmt(i, token, tag) for i, (token, tag) in enumerate(rows, 1))
+
+
+def _bioes(rows):
+    out = []
+    for i, (token, tag) in enumerate(rows):
+        nxt = rows[i + 1][1] if i + 1 < len(rows) else "O"
+        if tag == "O":
+            out.append((token, tag))
+            continue
+        last = not nxt.startswith("I-")
+        if tag.startswith("B-"):
+            out.append((token, ("S-" if last else "B-") + tag[2:]))
+        else:
+            out.append((token, ("E-" if last else "I-") + tag[2:]))
+    return out
+
+
+VARIANTS = {
+    # the official GermEval files open each sentence with "#<TAB>source [date]"; Windows line endings
+    "germeval_official.tsv": "#\thttp://de.wikipedia.org/wiki/X [2009-10-17]\r\n"
+    + _lines(BIO, lambda i, t, g: f"{i}\t{t}\t{g}\tO").replace("\n", "\r\n")
+    + "\r\n\r\n#\thttp://example.org [2009-10-18]\r\n"
+    + _lines(BIO2, lambda i, t, g: f"{i}\t{t}\t{g}\tO").replace("\n", "\r\n")
+    + "\r\n",
+    "germeval_space.tsv": _lines(BIO, lambda i, t, g: f"{i} {t} {g} O")
+    + "\n\n"
+    + _lines(BIO2, lambda i, t, g: f"{i} {t} {g} O"),
+    "bom.conll": "\ufeff"
+    + _lines(BIO, lambda i, t, g: f"{t}\t{g}")
+    + "\n\n"
+    + _lines(BIO2, lambda i, t, g: f"{t}\t{g}"),
+    "docstart.conll": "-DOCSTART- O\n\n"
+    + _lines(BIO, lambda i, t, g: f"{t} {g}")
+    + "\n\n-DOCSTART- O\n\n"
+    + _lines(BIO2, lambda i, t, g: f"{t} {g}")
+    + "\n\n\n",
+    "conll2003.conll": _lines(BIO, lambda i, t, g: f"{t} NN I-NP {g}")
+    + "\n\n"
+    + _lines(BIO2, lambda i, t, g: f"{t} NN I-NP {g}"),
+    "conll2003_tab.conll": _lines(BIO, lambda i, t, g: f"{t}\tNN\tI-NP\t{g}")
+    + "\n\n"
+    + _lines(BIO2, lambda i, t, g: f"{t}\tNN\tI-NP\t{g}"),
+    "bioes.conll": _lines(_bioes(BIO), lambda i, t, g: f"{t}\t{g}")
+    + "\n\n"
+    + _lines(_bioes(BIO2), lambda i, t, g: f"{t}\t{g}"),
+    "conllu_comments.conllu": "# sent_id = 1\n# text = Angela Merkel besucht Paris .\n"
+    + _lines(BIO, lambda i, t, g: f"{i - 1}\t{t}\t{g}")
+    + "\n\n# sent_id = 2\n"
+    + _lines(BIO2, lambda i, t, g: f"{i - 1}\t{t}\t{g}"),
+    "wikiann_prefix.conll": _lines(BIO, lambda i, t, g: f"de:{t} {g}")
+    + "\n\n"
+    + _lines(BIO2, lambda i, t, g: f"de:{t} {g}"),
+    "long_type_names.conll": (
+        _lines(BIO, lambda i, t, g: f"{t}\t{g.replace('PER', 'PERSON').replace('LOC', 'GPE')}")
+        + "\n\n"
+        + _lines(BIO2, lambda i, t, g: f"{t}\t{g.replace('ORG', 'ORGANIZATION')}")
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_format_variants_read_like_the_plain_file(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(VARIANTS[name].encode("utf-8"))
+    sents = nerdata.read_file(path)
+    assert [(s.tokens, s.tags) for s in sents] == EXPECTED
+    expected_format = "germeval" if name.startswith("germeval") else "conll"
+    assert nerdata.detect_format(path) == expected_format
+
+
+def test_ler_labels_are_recognised_by_content_not_file_name(tmp_path):
+    path = tmp_path / "test.conll"  # not named ler-*
+    path.write_text(LER, encoding="utf-8")
+    assert nerdata.sniff(path).ler
+    first = nerdata.read_file(path)[0]
+    tags = dict(zip(first.tokens, first.tags, strict=True))
+    assert tags["BGH"] == "B-ORG" and tags["Karlsruhe"] == "B-LOC" and tags["Dr."] == "B-PER"
+
+
+def test_a_file_without_tags_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text("Das ist ein Satz\nund noch einer hier\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a tag"):
+        nerdata.read_file(path)
+
+
+def test_smartdata_variants(tmp_path):
+    line = json.loads(_smartdata_line())
+    upper = {
+        **line,
+        "mentions": [{**m, "type": m["type"].upper().replace("-", "_")} for m in line["mentions"]],
+    }
+    no_id = {k: v for k, v in line.items() if k != "id"}
+    rows = [
+        upper,
+        no_id,
+        {"id": "x", "text": "Nur Text ohne Namen hier.", "mentions": None},
+        {"id": "y", "text": None},
+    ]
+    path = tmp_path / "sd.jsonl"
+    path.write_text("\ufeff" + "\r\n".join(json.dumps(r) for r in rows) + "\r\n", encoding="utf-8")
+    sents = nerdata.read_file(path)
+    plain = list(nerdata.read_smartdata([_smartdata_line()]))
+    assert [s.tags for s in sents[:2]] == [s.tags for s in plain]  # upper-case types map as usual
+    assert [s.tags for s in sents[2:4]] == [s.tags for s in plain]  # no id: the line number stands in
+    assert sents[2].doc_id == "line-2"
+    assert sents[4].tags == ("O",) * len(sents[4].tokens)  # mentions: null
+    assert len(sents) == 5  # the document without text has no sentence
+
+
+def test_smartdata_line_that_is_not_json_names_the_line(tmp_path):
+    path = tmp_path / "sd.jsonl"
+    path.write_text(_smartdata_line() + "\n{broken\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2"):
+        nerdata.read_file(path)

@@ -8,17 +8,25 @@ Splits are deterministic functions of the data and a seed (:data:`SPLIT_SEED`): 
 document goes to the held-out side when ``sha256(f"{seed}:{key}")`` falls below the held-out share.
 Held-out parts are for evaluation only and are never used in training.
 
-Formats (detected by :func:`detect_format`):
+Formats (detected from the content by :func:`sniff`, never from the file name):
 
-- ``conll``     ``[idx] token tag`` per line, blank line between sentences (WikiANN, LER)
-- ``germeval``  ``idx token outer inner`` (tab-separated), ``#`` comment lines
+- ``conll``     ``[idx] token [columns…] tag`` per line, blank line between sentences: WikiANN
+  (``idx token tag``), LER (``token tag``), CoNLL-2003 (``token POS chunk tag``); tab- or
+  space-separated; ``-DOCSTART-`` lines, CoNLL-U ``# text = …`` comments and WikiANN's ``de:``
+  token prefixes are skipped; BIO, IOB1 and BIOES/BILOU tags; the LER label set is recognised by
+  its legal types (``RR``, ``GRT``, ``GS``, …) and mapped with :data:`LER_MAP`
+- ``germeval``  ``idx token outer inner`` (tab- or space-separated), ``#`` comment lines (the
+  official files put ``#<TAB>source [date]`` before each sentence)
 - ``smartdata`` JSONL, one document a line with ``text`` and character-span ``mentions``
+
+All files are read as UTF-8 with or without a byte-order mark, with any line ending.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +69,28 @@ LER_MAP = {
 
 WIKIANN_MAP = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 
+# Any other CoNLL file: the common spellings of the four types (OntoNotes' GPE is a place; GermEval's
+# OTH is MISC). Types not listed (``LOCderiv``, ``DATE``, ``NORP``, …) become ``O``.
+CONLL_MAP = {
+    "PER": "PER", "PERSON": "PER",
+    "LOC": "LOC", "LOCATION": "LOC", "GPE": "LOC",
+    "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",
+    "MISC": "MISC", "OTH": "MISC",
+}  # fmt: skip
+
+# Types only the LER corpus uses: a file with any of them is read with LER_MAP.
+LER_ONLY = frozenset(LER_MAP) - {"PER", "ORG"} | {"GS", "VO", "EUN", "VS", "VT", "RS", "LIT"}
+
+_TAG = re.compile(r"^(?:O|[BIESLU]-\S+)$")
+_LANG_PREFIX = re.compile(r"^[a-z]{2,3}:(?=.)")
+_CONLLU_COMMENT = re.compile(r"^#\s*(?:text|sent_id|newdoc|newpar|doc_id|id|source)\b")
+_SNIFF_LINES = 400
+
+
+def is_tag(text: str) -> bool:
+    """``O`` or ``B-``/``I-``/``E-``/``S-``/``L-``/``U-`` followed by a type."""
+    return bool(_TAG.match(text))
+
 
 @dataclass(frozen=True, slots=True)
 class NerSentence:
@@ -75,16 +105,23 @@ class NerSentence:
         return " ".join(self.tokens)
 
 
+_PREFIX = {"B": "B", "I": "I", "S": "B", "U": "B", "E": "I", "L": "I"}  # BIOES/BILOU -> BIO
+
+
 def map_tag(tag: str, mapping: dict[str, str]) -> str:
-    """Map one ``B-X``/``I-X`` tag through ``mapping``; unknown types become ``O``."""
+    """Map one tag through ``mapping`` to ``B-X``/``I-X``; unknown types become ``O``.
+
+    BIOES/BILOU prefixes become BIO (``S-``/``U-`` start, ``E-``/``L-`` continue an entity);
+    type names match case-insensitively.
+    """
     if tag in ("O", "") or "-" not in tag:
         return "O"
     prefix, _, label = tag.partition("-")
     label = label.split(":")[-1]  # tolerate language-prefixed labels such as ``de:PER``
-    mapped = mapping.get(label)
-    if mapped is None or prefix not in ("B", "I"):
+    mapped = mapping.get(label) or mapping.get(label.upper())
+    if mapped is None or prefix not in _PREFIX:
         return "O"
-    return f"{prefix}-{mapped}"
+    return f"{_PREFIX[prefix]}-{mapped}"
 
 
 def repair_bio(tags: Sequence[str]) -> tuple[str, ...]:
@@ -99,36 +136,143 @@ def repair_bio(tags: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _blocks(lines: Iterable[str], comments: bool = False) -> Iterator[list[list[str]]]:
+def _columns(line: str) -> list[str]:
+    return line.split("\t") if "\t" in line else line.split()
+
+
+def _is_comment(line: str, width: int) -> bool:
+    """A line opening with ``#`` is a comment unless it is a data row of the file's shape (a ``#``
+    token in a token-first CoNLL file: ``# O``)."""
+    if not line.startswith("#"):
+        return False
+    if _CONLLU_COMMENT.match(line):
+        return True
+    cols = _columns(line)
+    return not (len(cols) == width and is_tag(cols[-1]))
+
+
+def _blocks(lines: Iterable[str], width: int = 0) -> Iterator[list[list[str]]]:
+    """Sentences as lists of column lists; comment and ``-DOCSTART-`` lines are dropped.
+    ``width`` is the file's number of columns (0: every ``#`` line is a comment)."""
     block: list[list[str]] = []
     for raw in lines:
-        line = raw.rstrip("\r\n")
+        line = raw.rstrip("\r\n").lstrip("\ufeff")
         if not line.strip():
             if block:
                 yield block
             block = []
             continue
-        if comments and line.startswith("#"):
+        if _is_comment(line, width):
             continue
-        block.append(line.split("\t") if "\t" in line else line.split())
+        cols = _columns(line)
+        if cols[0] == "-DOCSTART-" or (len(cols) > 1 and cols[1] == "-DOCSTART-"):
+            continue
+        block.append(cols)
     if block:
         yield block
 
 
-def read_conll(lines: Iterable[str], mapping: dict[str, str] = WIKIANN_MAP) -> Iterator[NerSentence]:
-    """``token tag`` or ``idx token tag`` lines; the tag is the last column."""
-    for block in _blocks(lines):
-        tokens = tuple(cols[-2] if len(cols) >= 2 else cols[0] for cols in block)
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What :func:`sniff` found out about a file: its format and, for CoNLL, where the columns are."""
+
+    fmt: str  # "conll", "germeval" or "smartdata"
+    width: int = 0  # columns per data line
+    token_col: int = 0
+    strip_prefix: bool = False  # WikiANN's "de:Berlin" tokens
+    ler: bool = False  # LER's legal label set
+
+
+def _sample_rows(path: Path) -> tuple[str, list[list[str]]]:
+    """The first non-empty line and up to ``_SNIFF_LINES`` data rows (``#`` and DOCSTART lines skipped)."""
+    first, rows = "", []
+    with open(path, encoding="utf-8-sig") as handle:
+        for line in handle:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            first = first or stripped
+            if first.startswith("{") or len(rows) >= _SNIFF_LINES:
+                break
+            if stripped.startswith("#") or "-DOCSTART-" in stripped:
+                continue
+            rows.append(_columns(line.rstrip("\r\n")))
+    return first, rows
+
+
+def sniff(path: Path | str) -> Layout:
+    """The format and column layout of an NER file, from its first lines."""
+    path = Path(path)
+    try:
+        first, rows = _sample_rows(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", input=str(path)) from exc
+    if first.startswith("{"):
+        return Layout("smartdata")
+    widths = [len(r) for r in rows]
+    width = max(set(widths), key=widths.count) if widths else 0
+    shaped = [r for r in rows if len(r) == width]
+    if width < 2 or not shaped:
+        raise InputError(
+            f"cannot tell the NER format of {path}: expected CoNLL (token tag), GermEval TSV "
+            "(idx token outer inner) or SmartData JSONL",
+            input=str(path),
+        )
+
+    def share(test) -> float:
+        return sum(1 for r in shaped if test(r)) / len(shaped)
+
+    indexed = width >= 3 and share(lambda r: r[0].isdigit()) >= 0.95
+    if width >= 4 and indexed and share(lambda r: is_tag(r[2]) and is_tag(r[3])) >= 0.95:
+        return Layout("germeval", width=width, token_col=1)
+    if share(lambda r: is_tag(r[-1])) < 0.9:
+        raise InputError(
+            f"cannot tell the NER format of {path}: the last column of its lines is not a tag "
+            "(O, B-X, I-X, E-X, S-X); expected CoNLL (token tag), GermEval TSV or SmartData JSONL",
+            input=str(path),
+        )
+    token_col = 1 if indexed else 0
+    types = {r[-1].partition("-")[2].split(":")[-1].upper() for r in shaped}
+    return Layout(
+        "conll",
+        width=width,
+        token_col=token_col,
+        strip_prefix=share(lambda r: bool(_LANG_PREFIX.match(r[token_col]))) >= 0.9,
+        ler=bool(types & LER_ONLY),
+    )
+
+
+def read_conll(
+    lines: Iterable[str], mapping: dict[str, str] = WIKIANN_MAP, layout: Layout | None = None
+) -> Iterator[NerSentence]:
+    """CoNLL lines; the tag is the last column, the token the first (or the second after an index).
+    Without ``layout``: ``token tag`` or ``idx token tag`` as each line has two or three columns."""
+    for block in _blocks(lines, layout.width if layout else 2):
+        if layout is None:
+            tokens = tuple(cols[-2] if len(cols) >= 2 else cols[0] for cols in block)
+        else:
+            col = layout.token_col
+            tokens = tuple(cols[col] if len(cols) > col + 1 else cols[0] for cols in block)
+            if layout.strip_prefix:
+                tokens = tuple(_LANG_PREFIX.sub("", t) for t in tokens)
         tags = repair_bio([map_tag(cols[-1], mapping) if len(cols) >= 2 else "O" for cols in block])
         yield NerSentence(tokens, tags)
 
 
 def read_germeval(lines: Iterable[str]) -> Iterator[NerSentence]:
     """``idx token outer inner`` lines; only the outer (top-level) tag is used."""
-    for block in _blocks(lines, comments=True):
+    for block in _blocks(lines):
+        if any(len(cols) < 3 for cols in block):
+            bad = next(cols for cols in block if len(cols) < 3)
+            raise InputError(f"GermEval line has {len(bad)} columns, expected idx token outer inner: {bad}")
         tokens = tuple(cols[1] for cols in block)
         tags = repair_bio([map_tag(cols[2], GERMEVAL_MAP) for cols in block])
         yield NerSentence(tokens, tags)
+
+
+def smartdata_type(name: object) -> str:
+    """SmartData's type name in its usual spelling: ``ORGANIZATION_COMPANY`` -> ``organization-company``."""
+    return str(name or "").strip().lower().replace("_", "-")
 
 
 def read_smartdata(lines: Iterable[str]) -> Iterator[NerSentence]:
@@ -140,16 +284,21 @@ def read_smartdata(lines: Iterable[str]) -> Iterator[NerSentence]:
     from spacy.lang.de import German
 
     tokenizer = German().tokenizer
-    for raw in lines:
+    for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
-        record = json.loads(raw)
-        text: str = record["text"]
-        mentions = sorted(
-            (m["start"], m["end"], SMARTDATA_MAP[m["type"]])
-            for m in record.get("mentions", ())
-            if m["type"] in SMARTDATA_MAP
-        )
+        try:
+            record = json.loads(raw.lstrip("\ufeff"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"SmartData line {number} is not JSON: {exc}") from exc
+        text = record.get("text")
+        if text is None or text == "":
+            continue  # a document without text has no sentence to tag or to score
+        if not isinstance(text, str):
+            raise InputError(f"SmartData line {number}: 'text' must be a string, not {type(text).__name__}")
+        doc_id = str(record["id"]) if record.get("id") is not None else f"line-{number}"
+        typed = ((m, smartdata_type(m.get("type"))) for m in record.get("mentions") or ())
+        mentions = sorted((m["start"], m["end"], SMARTDATA_MAP[t]) for m, t in typed if t in SMARTDATA_MAP)
         offset = 0
         for line in text.split("\n"):
             start, end = offset, offset + len(line)
@@ -173,41 +322,26 @@ def read_smartdata(lines: Iterable[str]) -> Iterator[NerSentence]:
                 for i in inside[1:]:
                     tags[i] = f"I-{label}"
             if words:
-                yield NerSentence(tuple(t.text for t in words), tuple(tags), doc_id=record["id"])
+                yield NerSentence(tuple(t.text for t in words), tuple(tags), doc_id=doc_id)
 
 
 def detect_format(path: Path) -> str:
-    """``smartdata``, ``germeval`` or ``conll`` from the file's first non-empty lines."""
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            stripped = line.strip()
-            if not stripped or stripped.startswith("# "):
-                continue
-            if stripped.startswith("{"):
-                return "smartdata"
-            cols = stripped.split("\t")
-            if len(cols) >= 4:
-                return "germeval"
-            if len(cols) >= 2 or len(stripped.split()) >= 2:
-                return "conll"
-            break
-    raise InputError(
-        f"cannot tell the NER format of {path}: expected CoNLL, GermEval TSV or SmartData JSONL",
-        input=str(path),
-    )
+    """``smartdata``, ``germeval`` or ``conll`` (see :func:`sniff`)."""
+    return sniff(path).fmt
 
 
 def read_file(path: Path | str, fmt: str | None = None) -> list[NerSentence]:
     """Read a dataset file in any supported format (``fmt`` auto-detected when None)."""
     path = Path(path)
-    fmt = fmt or detect_format(path)
-    with open(path, encoding="utf-8") as handle:
-        if fmt == "smartdata":
+    layout = sniff(path)
+    if fmt is not None and fmt != layout.fmt:
+        layout = Layout(fmt, width=4 if fmt == "germeval" else 2, token_col=1 if fmt == "germeval" else 0)
+    with open(path, encoding="utf-8-sig") as handle:
+        if layout.fmt == "smartdata":
             return list(read_smartdata(handle))
-        if fmt == "germeval":
+        if layout.fmt == "germeval":
             return list(read_germeval(handle))
-        mapping = LER_MAP if path.name.startswith("ler") else WIKIANN_MAP
-        return list(read_conll(handle, mapping))
+        return list(read_conll(handle, LER_MAP if layout.ler else CONLL_MAP, layout))
 
 
 # ---------------------------------------------------------------------------------------------
