@@ -231,6 +231,124 @@ def test_read_tsv_rejects_unknown_labels(tmp_path):
         read_tsv(path)
 
 
+def _write_tsv(tmp_path, text, encoding="utf-8"):
+    """``text`` byte for byte (no newline translation) as ``data.tsv``."""
+    path = tmp_path / "data.tsv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_read_tsv_keeps_every_row_with_raw_and_csv_quoted_quotes(tmp_path):
+    path = _write_tsv(
+        tmp_path,
+        "sentence_id\tsentence\tlabel\n"
+        '1\t"Lockdown in Dauerschleife" könne man sich nicht leisten.\tOBJ\n'  # raw, balanced
+        '2\tEr sagte: "Das ist ein Skandal!\tSUBJ\n'  # raw, unbalanced: swallowed rows before
+        "3\tDie Regierung beschloss neue Regeln.\tOBJ\n"
+        '4\t"""Vor einer Woche war ich noch der Beleg"", sagte er."\tOBJ\n'  # CSV-quoted
+        '5\t"Mit dem ""Rat"" (1775) erhielt Polen Einrichtungen."\tOBJ\n'
+        '6\tDas ist "völliger Irrsinn", sagt er"\tSUBJ\n',  # starts plain, ends with a raw quote
+    )
+    sentences, labels = read_tsv(path)
+    assert sentences == [
+        '"Lockdown in Dauerschleife" könne man sich nicht leisten.',
+        'Er sagte: "Das ist ein Skandal!',
+        "Die Regierung beschloss neue Regeln.",
+        '"Vor einer Woche war ich noch der Beleg", sagte er.',
+        'Mit dem "Rat" (1775) erhielt Polen Einrichtungen.',
+        'Das ist "völliger Irrsinn", sagt er"',
+    ]
+    assert labels.tolist() == [0, 1, 0, 0, 0, 1]
+
+
+def test_read_tsv_reads_the_shared_dev_file_row_for_row(shared_data):
+    path = shared_data / "subjectivity" / "checkthat2025-dev-de.tsv"
+    data_lines = [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    sentences, labels = read_tsv(path)
+    assert len(sentences) == len(labels) == len(data_lines) == 491
+    assert sentences[14].startswith('"Lockdown in Dauerschleife" könne')  # CSV-quoted in the file
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeffsentence\tlabel\nEin Satz.\tOBJ\nWas für ein Unsinn!\tSUBJ\n",  # BOM, no id column
+        "\ufeffsentence_id\tsentence\tlabel\n1\tEin Satz.\tOBJ\n2\tWas für ein Unsinn!\tSUBJ\n",
+        "Sentence_ID\tSentence\tLabel\n1\tEin Satz.\tOBJ\n2\tWas für ein Unsinn!\tSUBJ\n",
+        "SENTENCE_ID\tSENTENCE\tLABEL\n1\tEin Satz.\tobj\n2\tWas für ein Unsinn!\tSubj\n",
+        (
+            "sentence_id\tsentence\tlabel\tsolved_conflict\n1\tEin Satz.\tOBJ\tFalse\n"
+            "2\tWas für ein Unsinn!\tSUBJ\tTrue\n"
+        ),
+        "sentence_id\tlabel\tsentence\n1\tOBJ\tEin Satz.\n2\tSUBJ\tWas für ein Unsinn!\n",
+        "label\tsentence\nOBJ\tEin Satz.\nSUBJ\tWas für ein Unsinn!\n",
+        "sentence_id\tsentence\tlabel\r\n1\tEin Satz.\tOBJ\r\n2\tWas für ein Unsinn!\tSUBJ\r\n",  # CRLF
+        "sentence_id\tsentence\tlabel\n1\tEin Satz.\tOBJ\n\n2\tWas für ein Unsinn!\tSUBJ\n\n\n",
+        "sentence_id\tsentence\tlabel\n1\tEin Satz.\tOBJ\n2\tWas für ein Unsinn!\tSUBJ",  # no final newline
+    ],
+    ids=[
+        "bom",
+        "bom-with-id",
+        "title-case-header",
+        "upper-case-header",
+        "solved-conflict",
+        "reordered",
+        "label-first",
+        "crlf",
+        "blank-lines",
+        "no-final-newline",
+    ],
+)
+def test_read_tsv_accepts_format_variations(tmp_path, text):
+    sentences, labels = read_tsv(_write_tsv(tmp_path, text))
+    assert sentences == ["Ein Satz.", "Was für ein Unsinn!"]
+    assert labels.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("1\tEin Satz.\tOBJ\n2\tEin Satz ohne Label.\n", r"line 3: 2 tab-separated fields, the header has 3"),
+        ("1\tEin Satz.\tOBJ\n2\tEin Satz.\tNEUTRAL\n", r"line 3: label 'NEUTRAL', expected SUBJ or OBJ"),
+        ("1\tEin Satz.\tOBJ\n2\tEin Satz.\t\n", r"line 3: label '', expected SUBJ or OBJ"),
+        ("1\tEin Satz.\tOBJ\n2\t \tSUBJ\n", r"line 3: empty sentence"),
+        ("1\tEin\tSatz.\tOBJ\n", r"line 2: 4 tab-separated fields.*tab inside the sentence"),
+    ],
+    ids=["missing-label", "unknown-label", "empty-label", "empty-sentence", "tab-in-sentence"],
+)
+def test_read_tsv_names_the_line_of_a_bad_row(tmp_path, rows, message):
+    path = _write_tsv(tmp_path, "sentence_id\tsentence\tlabel\n" + rows)
+    with pytest.raises(InputError, match=message) as error:
+        read_tsv(path)
+    assert str(path) in str(error.value) and "Fix or remove them" in str(error.value)
+
+
+def test_read_tsv_lists_the_first_bad_rows_and_counts_the_rest(tmp_path):
+    path = _write_tsv(tmp_path, "sentence\tlabel\n" + "".join(f"Satz {i}.\tX\n" for i in range(8)))
+    with pytest.raises(InputError, match=r"8 bad row\(s\): line 2: .*line 6: .*; and 3 more"):
+        read_tsv(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n\n", "id\ttext\tclass\n1\tEin Satz.\tOBJ\n", "sentence,label\nEin Satz.,OBJ\n"],
+    ids=["empty", "blank", "other-columns", "comma-separated"],
+)
+def test_read_tsv_rejects_files_without_the_header(tmp_path, text):
+    with pytest.raises(InputError, match="expected a tab-separated header with 'sentence' and 'label'"):
+        read_tsv(_write_tsv(tmp_path, text))
+
+
+def test_read_tsv_rejects_a_header_without_rows(tmp_path):
+    with pytest.raises(InputError, match="has a header but no rows"):
+        read_tsv(_write_tsv(tmp_path, "sentence_id\tsentence\tlabel\n"))
+
+
+def test_read_tsv_says_when_a_file_is_not_utf8(tmp_path):
+    with pytest.raises(InputError, match="save it as UTF-8"):
+        read_tsv(_write_tsv(tmp_path, "sentence\tlabel\nEin schöner Satz.\tSUBJ\n", encoding="latin-1"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("subjective", "objective"), PAIRS)
 def test_subjective_sentence_scores_above_objective_one(subjective, objective):

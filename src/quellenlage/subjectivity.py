@@ -15,7 +15,6 @@ runs no code from the file, and prediction needs numpy only (no scikit-learn).
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Sequence
@@ -331,20 +330,85 @@ def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:
     return SubjectivityModel.load().predict_proba(list(sentences))
 
 
+_LABELS = {"SUBJ": 1, "OBJ": 0}
+# Bad rows listed in one InputError before "and N more".
+_MAX_ROW_ERRORS = 5
+
+
+def _unquote(field: str) -> str:
+    """``field`` without CSV quoting: ``"a ""b"" c"`` → ``a "b" c``; any other field unchanged.
+
+    A field counts as CSV-quoted only if it starts and ends with ``"`` and every quote between is
+    doubled, so raw quotes (``"Lockdown" sei teuer``, ``Er sagte: "Nein."``) are kept as written. The
+    one ambiguous case, a raw sentence that is wholly in quotes with none inside (``"Nein."``), is
+    read as CSV-quoted and loses its outer pair.
+    """
+    if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in field[1:-1].replace('""', ""):
+        return field[1:-1].replace('""', '"')
+    return field
+
+
 def read_tsv(path: Path) -> tuple[list[str], np.ndarray]:
-    """Read a CheckThat! subjectivity TSV (``sentence_id sentence label``); labels as 1 = SUBJ."""
+    """Read a CheckThat! subjectivity TSV; the sentences and their labels as 1 = SUBJ, 0 = OBJ.
+
+    The header names a ``sentence`` and a ``label`` column in any case and order; other columns
+    (``sentence_id``, ``solved_conflict``) are ignored. Each non-empty line after the header is one
+    row, split at tabs, so a sentence may hold raw double quotes; a CSV-quoted field (quotes doubled
+    inside, as in the CheckThat! files) is unquoted (:func:`_unquote`). A UTF-8 BOM and CRLF line
+    endings are accepted. Rows with a missing field, an empty sentence or a label other than SUBJ/OBJ
+    (any case) make an :class:`InputError` that names their lines; no row is dropped silently.
+    """
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t"))
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 ({exc}); save it as UTF-8 and retry", input=str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}", input=str(path)) from exc
-    if not rows or not {"sentence", "label"} <= set(rows[0]):
+    lines = [(number, line.removesuffix("\r")) for number, line in enumerate(text.split("\n"), start=1)]
+    lines = [(number, line) for number, line in lines if line.strip()]
+    header = [name.strip().lower() for name in lines[0][1].split("\t")] if lines else []
+    if "sentence" not in header or "label" not in header:
         raise InputError(
-            f"{path} is not a subjectivity TSV: expected a header with 'sentence' and 'label' columns",
+            f"{path} is not a subjectivity TSV: expected a tab-separated header with 'sentence' and 'label' "
+            f"columns, found {header[:6]}",
             input=str(path),
         )
-    labels = [r["label"].strip().upper() for r in rows]
-    unknown = sorted(set(labels) - {"SUBJ", "OBJ"})
-    if unknown:
-        raise InputError(f"{path}: unknown labels {unknown}; expected SUBJ or OBJ", input=str(path))
-    return [r["sentence"] for r in rows], np.array([lab == "SUBJ" for lab in labels], dtype=int)
+    sentence_at, label_at = header.index("sentence"), header.index("label")
+    sentences: list[str] = []
+    labels: list[int] = []
+    problems: list[str] = []
+    for number, line in lines[1:]:
+        fields = [_unquote(field) for field in line.split("\t")]
+        if len(fields) <= max(sentence_at, label_at):
+            problems.append(
+                f"line {number}: {len(fields)} tab-separated fields, the header has {len(header)} "
+                "(is a field missing?)"
+            )
+            continue
+        if any(field.strip() for field in fields[len(header) :]):
+            problems.append(
+                f"line {number}: {len(fields)} tab-separated fields, the header has {len(header)} "
+                "(is there a tab inside the sentence?)"
+            )
+            continue
+        sentence, label = fields[sentence_at], fields[label_at].strip().upper()
+        if label not in _LABELS:
+            problems.append(f"line {number}: label {fields[label_at]!r}, expected SUBJ or OBJ")
+        elif not sentence.strip():
+            problems.append(f"line {number}: empty sentence")
+        else:
+            sentences.append(sentence)
+            labels.append(_LABELS[label])
+    if not problems and not sentences:
+        raise InputError(f"{path} has a header but no rows", input=str(path))
+    if problems:
+        more = len(problems) - _MAX_ROW_ERRORS
+        raise InputError(
+            f"{path} has {len(problems)} bad row(s): "
+            + "; ".join(problems[:_MAX_ROW_ERRORS])
+            + (f"; and {more} more" if more > 0 else "")
+            + ". Fix or remove them and retry.",
+            input=str(path),
+        )
+    return sentences, np.array(labels, dtype=int)
