@@ -25,7 +25,16 @@ from quellenlage.similarity import (
     similarity,
     trigrams,
 )
-from quellenlage.train.similarity import Pair, base_pair_id, fit, fit_trees, group_folds, read_pairs
+from quellenlage.train.similarity import (
+    Pair,
+    PairFile,
+    base_pair_id,
+    fit,
+    fit_trees,
+    group_folds,
+    read_pair_file,
+    read_pairs,
+)
 
 FLOOD_A = (
     "Hochwasser in Passau: Pegel steigt auf 9,80 Meter. Die Stadt Passau hat am Montag den Katastrophenfall "
@@ -268,6 +277,117 @@ def test_read_pairs_names_missing_columns(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
     good.write_text('pair_id,lang1,lang2,text1,text2,Overall\n1de_2de,de,de,"a, b",c,1.5\n')
     assert read_pairs(good) == [Pair("1de_2de", "de", "de", "a, b", "c", 1.5)]
+
+
+def _write_csv(tmp_path: Path, text: str) -> Path:
+    """``text`` byte for byte (no newline translation) as ``pairs.csv``."""
+    path = tmp_path / "pairs.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "\ufeffpair_id,lang1,lang2,text1,text2,Overall",  # BOM before the first column name
+        "pair_id,url1_lang,url2_lang,text1,text2,Overall",  # the official file's language columns
+        "\ufeffPAIR_ID,URL1_LANG,Url2_Lang,Text1,TEXT2,overall",
+        "Unnamed: 0,pair_id,lang1,lang2,text1,text2,Geography,Overall,Style,Tone",  # the shared file's extras
+    ],
+    ids=["bom", "url-lang", "bom-any-case", "extra-columns"],
+)
+def test_read_pair_file_accepts_header_variations(tmp_path: Path, header: str) -> None:
+    names = [name.strip("\ufeff").lower() for name in header.split(",")]
+    values = {
+        "pair_id": "1de_2en",
+        "lang1": "de",
+        "url1_lang": "de",
+        "lang2": "EN",
+        "url2_lang": "EN",
+        "text1": "Text eins",
+        "text2": "Text two",
+        "overall": "2.5",
+    }
+    row = ",".join(values.get(name, "x") for name in names)
+    path = _write_csv(tmp_path, f"{header}\r\n{row}\r\n")
+    assert read_pair_file(path) == PairFile((Pair("1de_2en", "de", "en", "Text eins", "Text two", 2.5),))
+
+
+def test_read_pair_file_skips_and_counts_rows_without_a_score_or_a_text(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path,
+        "pair_id,lang1,lang2,text1,text2,Geography,Overall\n"
+        "1_2,de,de,a,b,NA,1\n"  # NA in a column that is not read: kept
+        "3_4,de,de,a,b,1,NA\n"
+        "5_6,de,de,a,b,1,\n"
+        "7_8,de,de,a,b,1, n/a \n"
+        "9_10,de,de,,b,1,2\n"
+        '11_12,de,de,a,"  ",1,2\n'
+        "13_14,de,de,a,b,1,4\n",
+    )
+    read = read_pair_file(path)
+    assert [p.pair_id for p in read.pairs] == ["1_2", "13_14"]
+    assert (read.skipped_no_score, read.skipped_no_text) == (3, 2)
+    assert read_pairs(path) == list(read.pairs)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("1_2,de,de,a,b,2\n3_4,de,de,a,b,abc\n", r"line 3: Overall 'abc' is not a number"),
+        ("1_2,de,de,a,b,5\n", r"line 2: Overall '5' is outside 1-4"),
+        ("1_2,de,de,a,b,2\n3_4,de,de,a\n", r"line 3: 4 fields, the header has 6"),
+        ('1_2,de,de,"a\nzweite Zeile",b,2\n3_4,de,de,a,b,x\n', r"line 4: Overall 'x'"),  # after a 2-line text
+    ],
+    ids=["not-a-number", "out-of-range", "short-row", "line-after-multiline-text"],
+)
+def test_read_pair_file_names_the_line_of_a_bad_row(tmp_path: Path, rows: str, message: str) -> None:
+    path = _write_csv(tmp_path, "pair_id,lang1,lang2,text1,text2,Overall\n" + rows)
+    with pytest.raises(InputError, match=message) as error:
+        read_pair_file(path)
+    assert str(path) in str(error.value) and "Fix or remove them" in str(error.value)
+
+
+def test_read_pair_file_names_both_spellings_of_a_missing_language_column(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path, "pair_id,text1,text2,Overall\n1_2,a,b,2\n")
+    with pytest.raises(InputError, match=r"lacks columns \['lang1 or url1_lang', 'lang2 or url2_lang'\]"):
+        read_pair_file(path)
+
+
+def test_eval_similarity_reports_mode_and_skipped_rows(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    rows = [
+        f'{i}0_{i}1,de,de,"{FLOOD_A}","{FLOOD_B}",1.0\n{i}2_{i}3,de,de,"{FLOOD_B}","{BUDGET}",4.0\n'
+        for i in range(2)
+    ]
+    data = _write_csv(
+        tmp_path,
+        "\ufeffpair_id,url1_lang,url2_lang,text1,text2,Overall\n"
+        + "".join(rows)
+        + f'90_91,de,de,"{FLOOD_A}","{FLOOD_B}",NA\n92_93,de,de,"{FLOOD_A}",,1.0\n',
+    )
+    args = ["eval", "similarity", "--data", str(data), "--mode", "heldout", "--no-e5"]
+    result = CliRunner().invoke(cli, [*args, "--cache", str(tmp_path / "vectors")])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["mode"] == "heldout" and out["model"] == "full" and out["n"] == 4
+    assert (out["skipped_no_score"], out["skipped_no_text"]) == (1, 1)
+
+
+def test_eval_similarity_help_says_heldout_does_not_fit() -> None:
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    result = CliRunner().invoke(cli, ["eval", "similarity", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "[default: cv]" in text and "heldout: score the shipped models on --data without fitting" in text
 
 
 def test_eval_similarity_heldout_prints_one_json_line_with_baseline(tmp_path: Path) -> None:

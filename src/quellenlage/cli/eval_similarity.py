@@ -1,5 +1,8 @@
 """``quellenlage eval similarity``: story similarity on SemEval-2022 Task 8 pairs; one JSON line.
 
+The line says which ``mode`` ran (``cv`` refits the models on ``--data``; ``heldout`` scores the
+shipped models without fitting) and how many rows were skipped for lack of a score or a text.
+
 The reading, features, CV protocol and model fitting live in :mod:`quellenlage.train.similarity`;
 see its docstring for the grouping of folds and the sign of Pearson.
 """
@@ -16,14 +19,18 @@ from .common import data_option
 
 
 @click.command()
-@data_option("SemEval-2022 Task 8 CSV with texts: pair_id, lang1, lang2, text1, text2, …, Overall.")
+@data_option(
+    "SemEval-2022 Task 8 CSV with texts: pair_id, lang1 (or url1_lang), lang2 (or url2_lang), text1, text2, "
+    "…, Overall. Rows with Overall empty/NA or without a text are skipped and counted."
+)
 @click.option(
     "--mode",
     type=click.Choice(["cv", "heldout"]),
     default="cv",
     show_default=True,
-    help="cv: k-fold CV on --data grouped by base pair id (for the train file); "
-    "heldout: score the shipped model on an unseen file.",
+    help="cv: refit the models on --data in k folds grouped by base pair id and score each fold "
+    "(meant for the train file the shipped models came from; the full train file takes 20+ minutes). "
+    "heldout: score the shipped models on --data without fitting anything (for an unseen file).",
 )
 @click.option("--folds", type=int, default=5, show_default=True, help="Folds for --mode cv.")
 @click.option("--limit", type=int, default=None, help="Use only the first N pairs.")
@@ -57,23 +64,38 @@ def similarity(
     e5: bool,
     save: Path | None,
 ) -> None:
-    """Pearson correlation of the story-similarity score with SemEval "Overall"; one JSON line."""
-    from ..train.similarity import evaluate, pair_features, read_pairs, save_models
+    """Pearson correlation of the story-similarity score with SemEval "Overall"; one JSON line.
 
-    pairs = read_pairs(data)
-    if lang:
-        pairs = [p for p in pairs if lang in (p.lang1, p.lang2)]
+    The line's "mode" says whether the models were refitted on --data (cv) or the shipped models were
+    scored as they are (heldout); "skipped_no_score" and "skipped_no_text" count the rows of --data
+    left out for lack of an Overall score or of a text.
+    """
+    from ..train.similarity import evaluate, pair_features, read_pair_file, save_models
+
+    read = read_pair_file(data)
+    pairs = list(read.pairs)
+    if lang:  # the reader lower-cases the language codes
+        pairs = [p for p in pairs if lang.strip().lower() in (p.lang1, p.lang2)]
     pairs = pairs[:limit] if limit else pairs
-    if len(pairs) < folds * 2:
+    # cv needs two pairs per fold; Pearson needs three pairs.
+    needed = folds * 2 if mode == "cv" else 3
+    if len(pairs) < needed:
         raise InputError(
-            f"{data} has only {len(pairs)} usable pairs; --mode cv needs at least {folds * 2}", str(data)
+            f"{data} has only {len(pairs)} usable pairs (skipped: {read.skipped_no_score} without an Overall "
+            f"score, {read.skipped_no_text} without a text); --mode {mode} needs at least {needed}",
+            str(data),
         )
     x, seconds = pair_features(pairs, cache, e5=e5)
-    result: dict[str, object] = {"task": "similarity", "data": data.name, "mode": mode, "n": len(pairs)}
+    result: dict[str, object] = {
+        "task": "similarity",
+        "data": data.name,
+        "mode": mode,
+        "n": len(pairs),
+        "skipped_no_score": read.skipped_no_score,
+        "skipped_no_text": read.skipped_no_text,
+    }
     result.update(evaluate(pairs, x, mode, k=folds))
     result["pairs_per_s"] = round(len(pairs) / max(seconds, 1e-9), 1)
     if save:
         save_models(save, pairs, x, result, data.name, mode)
     click.echo(json.dumps(result))
-
-

@@ -55,25 +55,129 @@ def base_pair_id(pair_id: str) -> str:
     return "_".join(_LANG_SUFFIX.sub("", part) for part in pair_id.split("_"))
 
 
-def read_pairs(path: Path) -> list[Pair]:
-    """Read a SemEval-2022 Task 8 CSV with texts (pair_id, lang1, lang2, text1, text2, Overall)."""
+@dataclass(frozen=True)
+class PairFile:
+    """The usable pairs of a SemEval CSV and how many rows were skipped, by reason."""
+
+    pairs: tuple[Pair, ...]
+    skipped_no_score: int = 0  # Overall empty or NA
+    skipped_no_text: int = 0  # text1 or text2 empty
+
+
+# The columns read, each with the spellings accepted (compared case-insensitively): ours, then the
+# official SemEval-2022 Task 8 file's (``url1_lang``, ``url2_lang``).
+_COLUMNS = {
+    "pair_id": ("pair_id",),
+    "lang1": ("lang1", "url1_lang"),
+    "lang2": ("lang2", "url2_lang"),
+    "text1": ("text1",),
+    "text2": ("text2",),
+    "Overall": ("overall",),
+}
+_NO_SCORE = {"", "na", "n/a", "nan", "none", "null"}
+# Bad rows listed in one InputError before "and N more".
+_MAX_ROW_ERRORS = 5
+
+
+def _column_indices(path: Path, header: Sequence[str]) -> dict[str, int]:
+    """The position of each of :data:`_COLUMNS` in ``header``; an InputError names the missing ones."""
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        position.setdefault(name.strip().lower(), i)
+    found = {
+        column: next((position[name] for name in names if name in position), -1)
+        for column, names in _COLUMNS.items()
+    }
+    missing = [
+        " or ".join(names) if len(names) > 1 else column
+        for column, names in _COLUMNS.items()
+        if found[column] < 0
+    ]
+    if missing:
+        raise InputError(
+            f"{path} lacks columns {missing}; expected the SemEval-2022 Task 8 format with article texts "
+            f"(pair_id, lang1, lang2, text1, text2, Overall); found {list(header)[:15]}",
+            input=str(path),
+        )
+    return found
+
+
+def read_pair_file(path: Path) -> PairFile:
+    """Read a SemEval-2022 Task 8 CSV with texts (pair_id, lang1, lang2, text1, text2, Overall).
+
+    Column names match in any case; ``url1_lang``/``url2_lang`` (the official file's names) stand for
+    ``lang1``/``lang2``; other columns are ignored. A UTF-8 BOM is accepted. Rows whose Overall is
+    empty or NA, or that lack a text, are skipped and counted; a row with a non-numeric Overall or
+    one outside 1-4, or with fewer fields than the header, is an :class:`InputError` naming its line.
+    """
     csv.field_size_limit(2**31 - 1)
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        need = {"pair_id", "lang1", "lang2", "text1", "text2", "Overall"}
-        if not need <= set(reader.fieldnames or ()):
-            raise InputError(
-                f"{path} lacks columns {sorted(need - set(reader.fieldnames or ()))}; expected the SemEval-2022 "
-                "Task 8 format with article texts",
-                input=str(path),
-            )
-        return [
-            Pair(
-                row["pair_id"], row["lang1"], row["lang2"], row["text1"], row["text2"], float(row["Overall"])
-            )
-            for row in reader
-            if row["Overall"].strip()
-        ]
+    pairs: list[Pair] = []
+    skipped = {"score": 0, "text": 0}
+    problems: list[str] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            at = _column_indices(path, header)
+            last = max(at.values())
+            line = reader.line_num + 1  # where the next row starts
+            for fields in reader:
+                row_line, line = line, reader.line_num + 1
+                if not fields:  # a blank line
+                    continue
+                if len(fields) <= last:
+                    problems.append(
+                        f"line {row_line}: {len(fields)} fields, the header has {len(header)} "
+                        "(is a field missing or a quote unbalanced?)"
+                    )
+                    continue
+                value = {column: fields[i] for column, i in at.items()}
+                score = value["Overall"].strip()
+                if score.lower() in _NO_SCORE:
+                    skipped["score"] += 1
+                    continue
+                try:
+                    overall = float(score)
+                except ValueError:
+                    problems.append(f"line {row_line}: Overall {score!r} is not a number (1-4, or NA)")
+                    continue
+                if not 1.0 <= overall <= 4.0:
+                    problems.append(f"line {row_line}: Overall {score!r} is outside 1-4")
+                    continue
+                if not value["text1"].strip() or not value["text2"].strip():
+                    skipped["text"] += 1
+                    continue
+                pairs.append(
+                    Pair(
+                        value["pair_id"].strip(),
+                        value["lang1"].strip().lower(),
+                        value["lang2"].strip().lower(),
+                        value["text1"],
+                        value["text2"],
+                        overall,
+                    )
+                )
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 ({exc}); save it as UTF-8 and retry", input=str(path)) from exc
+    except csv.Error as exc:
+        raise InputError(f"{path} is not a readable CSV ({exc})", input=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}", input=str(path)) from exc
+    if problems:
+        more = len(problems) - _MAX_ROW_ERRORS
+        raise InputError(
+            f"{path} has {len(problems)} bad row(s): "
+            + "; ".join(problems[:_MAX_ROW_ERRORS])
+            + (f"; and {more} more" if more > 0 else "")
+            + ". Fix or remove them and retry.",
+            input=str(path),
+        )
+    return PairFile(tuple(pairs), skipped_no_score=skipped["score"], skipped_no_text=skipped["text"])
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    """The usable pairs of :func:`read_pair_file` (which also counts the rows it skipped)."""
+    return list(read_pair_file(path).pairs)
 
 
 def group_folds(groups: Sequence[str], k: int, seed: int = 0) -> np.ndarray:
