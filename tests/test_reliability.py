@@ -356,3 +356,76 @@ def test_ngram_reasons_carry_their_log_odds_and_spans():
     assert by_term["lügenpresse"].weight > 0 > by_term["sagte"].weight
     assert by_term["lügenpresse"].spans[0].text(article.text) == "Lügenpresse"
     assert by_term["sagte"].spans[0].text(article.text) == "sagte"
+
+
+def _write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_read_jsonl_normalises_labels_and_fills_what_it_can(tmp_path):
+    from quellenlage.train.reliability import read_jsonl
+
+    rows = [
+        {"source": "a.example", "label": "Fake", "title": None, "text": "Eins."},
+        {"source": "b.example", "label": "REAL", "text": None},
+        {"url": "https://www.c.example/x", "label": " unreliable ", "text": "Drei."},
+    ]
+    records = read_jsonl(_write_jsonl(tmp_path / "x.jsonl", rows))
+    assert [r["label"] for r in records] == ["fake", "real", "fake"]
+    assert records[1]["text"] == "" and records[0]["title"] == ""
+    assert records[2]["source"] == "c.example"  # no source field: the URL's host
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"source": "a.example", "label": "satire", "text": "x"}, "label 'satire'"),
+        ({"label": "fake", "text": "x"}, "names no publisher"),
+    ],
+)
+def test_read_jsonl_names_the_line_it_cannot_use(tmp_path, row, message):
+    from quellenlage.errors import InputError
+    from quellenlage.train.reliability import read_jsonl
+
+    good = {"source": "a.example", "label": "fake", "text": "x"}
+    path = _write_jsonl(tmp_path / "x.jsonl", [good, row])
+    with pytest.raises(InputError, match=message) as info:
+        read_jsonl(path)
+    assert "x.jsonl:2" in str(info.value)
+
+
+def test_a_label_with_one_publisher_skips_the_folds_it_cannot_form():
+    # Only one real publisher: every pair fold would train without a real article.
+    records = [r for r in _corpus(30) if r["source"] != "r2.example"]
+    result = lopo(records, protocols=("pairs", "groups", "random", "shipped"))
+    assert "pair_roc_auc" not in result
+    assert set(result["skipped_folds"]) == {f"pairs r1.example + f{i}.example" for i in (1, 2, 3)}
+    assert result["headline"] == "shipped_roc_auc" and 0.0 <= result["shipped_roc_auc"] <= 1.0
+    assert "leaky_random_roc_auc" in result  # the random split needs no second publisher
+
+
+def test_shipped_protocol_fits_nothing_and_leaves_out_training_articles(monkeypatch):
+    from quellenlage.reliability import article_key
+    from quellenlage.train import reliability_eval
+
+    records = _corpus(10)
+    trained = {article_key(r["title"], r["text"]) for r in records[:7]}
+    monkeypatch.setattr(reliability_eval, "training_keys", lambda: frozenset(trained))
+    labels = np.array([r["label"] == "fake" for r in records], dtype=int)
+    groups = np.array([r["source"] for r in records])
+    out = reliability_eval.shipped_scores(records, labels, groups)
+    assert out["shipped_left_out_as_training_articles"] == 7
+    assert out["shipped_n"] == len(records) - 7
+    assert sum(v["n"] for v in out["shipped_per_source"].values()) == len(records) - 7
+    assert out["shipped_roc_auc"] > 0.8  # the shipped model tells the shrill pool from the sober one
+    assert out["shipped_training_publishers_here"] == []  # none of the shipped model's publishers
+
+
+def test_shipped_training_keys_are_digests_of_its_training_articles():
+    from quellenlage.reliability import MODEL_DIR, training_keys
+
+    keys = training_keys()
+    meta = json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    assert 0.99 * meta["n_train"] <= len(keys) <= meta["n_train"]  # FANG-COVID repeats a few articles
+    assert all(re.fullmatch(r"[0-9a-f]{16}", k) for k in keys)

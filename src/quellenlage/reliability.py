@@ -44,6 +44,7 @@ MODEL_DIR = Path(__file__).parent / "models" / "reliability"
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # letters only: numbers and dates are features, not tokens
 MAX_REASONS = 8
 BOILERPLATE_FILE = "boilerplate-keys.txt.gz"  # line_key digests, one a line
+TRAINING_KEYS_FILE = "training-keys.txt.gz"  # article_key digests of the training articles, one a line
 MAX_SPANS = 5
 
 _URL = re.compile(
@@ -165,6 +166,22 @@ def line_key(line: str) -> str:
     return hashlib.blake2b(line.lower()[:50].encode("utf-8"), digest_size=8).hexdigest()
 
 
+def article_key(title: str | None, text: str) -> str:
+    """A 64-bit BLAKE2b digest (hex) of an article's title and text: lets an evaluation leave out
+    the articles the shipped model was trained on without shipping any of their text."""
+    return hashlib.blake2b(f"{title or ''}\n{text}".encode(), digest_size=8).hexdigest()
+
+
+def training_keys(directory: Path = MODEL_DIR) -> frozenset[str]:
+    """The :func:`article_key` of every article the model in ``directory`` was trained on (empty
+    when the model was saved without them)."""
+    path = directory / TRAINING_KEYS_FILE
+    if not path.exists():
+        return frozenset()
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return frozenset(handle.read().split())
+
+
 def clean_lines(title: str | None, text: str) -> list[str]:
     """Title and text as normalised lines, without bylines, source lines, bracketed teasers and the
     dateline at the start of the text."""
@@ -281,8 +298,10 @@ class ReliabilityModel:
                 "retrain it with `python -m quellenlage.train.reliability`"
             ) from exc
 
-    def save(self, directory: Path, info: dict[str, object]) -> None:
+    def save(self, directory: Path, info: dict[str, object], trained_on: Sequence[str] = ()) -> None:
+        """Write the model; ``trained_on`` are the :func:`article_key` digests of its training articles."""
         directory.mkdir(parents=True, exist_ok=True)
+        _write_gzip_lines(directory / TRAINING_KEYS_FILE, sorted(set(trained_on)))
         _write_gzip_lines(directory / "vocabulary.txt.gz", self.vocabulary)
         _write_gzip_lines(directory / BOILERPLATE_FILE, sorted(self.boilerplate))
         np.savez_compressed(

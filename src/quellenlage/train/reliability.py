@@ -38,6 +38,7 @@ from ..reliability import (
     MODEL_DIR,
     TOKEN_PATTERN,
     ReliabilityModel,
+    article_key,
     clean_lines,
     line_key,
     make_vectorizer,
@@ -86,25 +87,58 @@ DOMINANCE_TOLERANCE = 0.003
 PREPARE_CHUNK = 500  # documents per progress step; bounds the memory of one hashing pass
 
 
+LABELS = {"fake": "fake", "unreliable": "fake", "real": "real", "reliable": "real"}
+
+
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, str]]:
-    """Read FANG-COVID style JSONL(.gz): ``id, url, date, source, label, title, text`` per line."""
+    """Read FANG-COVID style JSONL(.gz): ``id, url, date, source, label, title, text`` per line.
+
+    Labels are ``fake``/``real`` in any case (``unreliable``/``reliable`` also accepted) and come
+    back lower-case; a missing ``source`` is taken from the URL's host; a null title or text reads
+    as empty. Anything else that cannot be used is an :class:`InputError` naming the line.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     records = []
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
             for number, line in enumerate(handle, 1):
                 if limit is not None and len(records) >= limit:
                     break
                 if not line.strip():
                     continue
-                record = json.loads(line)
-                missing = {"source", "label", "text"} - set(record)
-                if missing:
-                    raise InputError(f"{path}:{number} lacks {sorted(missing)}", input=f"{path}:{number}")
-                records.append(record)
-    except (OSError, json.JSONDecodeError) as exc:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{number} is not JSON: {exc}", input=f"{path}:{number}") from exc
+                records.append(_checked(record, f"{path}:{number}"))
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}", input=str(path)) from exc
     return records
+
+
+def _checked(record: object, where: str) -> dict[str, str]:
+    if not isinstance(record, dict):
+        raise InputError(f"{where} is not a JSON object", input=where)
+    label = LABELS.get(str(record.get("label", "")).strip().lower())
+    if label is None:
+        raise InputError(f"{where} has label {record.get('label')!r}; expected 'fake' or 'real'", input=where)
+    source = str(record.get("source") or "").strip() or _host(str(record.get("url") or ""))
+    if not source:
+        raise InputError(f"{where} names no publisher: give 'source' (or a 'url')", input=where)
+    return {
+        **record,
+        "label": label,
+        "source": source,
+        "title": str(record.get("title") or ""),
+        "text": str(record.get("text") or ""),
+    }
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "") if "//" in url else ""
+    return host.removeprefix("www.")
 
 
 def stratified_sample(records: list[dict[str, str]], n: int, seed: int = 0) -> list[dict[str, str]]:
@@ -494,7 +528,7 @@ def main(data: Path, out: Path, sample: int) -> None:
         records = stratified_sample(records, sample)
     model, info = train_final(records)
     info["train_seconds"] = round(time.perf_counter() - started, 1)
-    model.save(out, info)
+    model.save(out, info, trained_on=[article_key(r.get("title"), r["text"]) for r in records])
     click.echo(json.dumps({k: v for k, v in info.items()}, ensure_ascii=False))
 
 
