@@ -33,7 +33,7 @@ eval: $(STAMP)   ## every eval command on the local datasets (long; one JSON lin
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/germeval2014-dev.tsv --backend rules
 	$(BIN)/quellenlage eval ner --data $(DATA)/ner/wikiann-de-test.conllu --backend rules
 	$(BIN)/quellenlage eval subjectivity --data $(DATA)/subjectivity/checkthat2025-dev-de.tsv
-	$(BIN)/quellenlage eval similarity --data $(DATA)/similarity/semeval2022-task8-train.csv
+	$(BIN)/quellenlage eval similarity --data $(DATA)/similarity/semeval2022-task8-train.csv --mode cv
 	$(BIN)/quellenlage eval reliability --data $(DATA)/reliability/fang-covid-train.jsonl.gz
 
 bench: $(STAMP)  ## throughput and memory benchmarks (bench/*.py), one JSON line each

@@ -387,7 +387,37 @@ def test_eval_similarity_help_says_heldout_does_not_fit() -> None:
     result = CliRunner().invoke(cli, ["eval", "similarity", "--help"])
     assert result.exit_code == 0
     text = " ".join(result.output.split())
-    assert "[default: cv]" in text and "heldout: score the shipped models on --data without fitting" in text
+    assert (
+        "[default: heldout]" in text and "heldout: score the shipped models on --data without fitting" in text
+    )
+
+
+def test_eval_similarity_heldout_leaves_out_the_shipped_training_pairs(shared_data) -> None:
+    from quellenlage.train.similarity import pair_key, read_pair_file, training_pair_keys
+
+    pairs = read_pair_file(shared_data / "similarity" / "semeval2022-task8-train.csv").pairs
+    trained = training_pair_keys()
+    assert all(pair_key(p) in trained for p in pairs)  # the shipped models were fitted on every pair
+    assert len(trained) > 0.99 * len(pairs)  # a few pairs repeat
+
+
+def test_eval_similarity_heldout_refuses_a_file_of_training_pairs_only(tmp_path: Path, shared_data) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from quellenlage.cli import cli
+
+    with (shared_data / "similarity" / "semeval2022-task8-train.csv").open(
+        encoding="utf-8", newline=""
+    ) as handle:
+        rows = [row for _, row in zip(range(8), csv.reader(handle), strict=False)]
+    path = tmp_path / "seen.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = CliRunner().invoke(cli, ["eval", "similarity", "--data", str(path), "--no-e5"])
+    assert result.exit_code != 0
+    assert "fitted on" in str(result.exception) and "--mode cv" in str(result.exception)
 
 
 def test_eval_similarity_heldout_prints_one_json_line_with_baseline(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ better for both.
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import json
 import re
 import sys
@@ -23,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -358,10 +361,35 @@ def evaluate(pairs: Sequence[Pair], x: np.ndarray, mode: str, k: int = 5, seed: 
     return result
 
 
+TRAINING_PAIRS_FILE = "training-pairs.txt.gz"  # pair_key digests of the shipped models' training pairs
+
+
+def pair_key(pair: Pair) -> str:
+    """A 64-bit BLAKE2b digest (hex) of a pair's two texts, in either order: lets ``--mode heldout``
+    leave out the pairs the shipped models were fitted on without shipping their text."""
+    first, second = sorted((pair.text1, pair.text2))
+    return hashlib.blake2b(f"{first}\x00{second}".encode(), digest_size=8).hexdigest()
+
+
+def training_pair_keys() -> frozenset[str]:
+    """The :func:`pair_key` of every pair the shipped models were fitted on."""
+    path = resources.files("quellenlage").joinpath("models", "similarity", TRAINING_PAIRS_FILE)
+    if not path.is_file():
+        return frozenset()
+    return frozenset(gzip.decompress(path.read_bytes()).decode("utf-8").split())
+
+
+def write_training_pair_keys(directory: Path, pairs: Sequence[Pair]) -> None:
+    """Write the digests of ``pairs`` (byte-identical for the same pairs: fixed gzip timestamp)."""
+    with gzip.GzipFile(directory / TRAINING_PAIRS_FILE, "wb", mtime=0) as handle:
+        handle.write("\n".join(sorted({pair_key(p) for p in pairs})).encode("utf-8"))
+
+
 def save_models(
     save: Path, pairs: Sequence[Pair], x: np.ndarray, result: dict[str, object], data: str, mode: str
 ) -> None:
-    """Fit every model the features allow on all pairs and write ``<kind>.json`` to ``save``."""
+    """Fit every model the features allow on all pairs and write ``<kind>.json`` to ``save``, with
+    the digests of the pairs (:func:`write_training_pair_keys`)."""
     from ..similarity import E5_FEATURES, FEATURES, LIGHT_FEATURES
 
     y = np.array([overall_to_target(p.overall) for p in pairs])
@@ -370,6 +398,7 @@ def save_models(
     if "cos_e5" in all_names:
         kinds["e5"] = (E5_FEATURES, "pearson")
     save.mkdir(parents=True, exist_ok=True)
+    write_training_pair_keys(save, pairs)
     for kind, (names, key) in kinds.items():
         info = {"data": data, "n": len(pairs), f"{mode}_pearson": result[key]}
         columns = [all_names.index(name) for name in names]
