@@ -28,7 +28,7 @@ from .common import errors_option, write_json_lines
 
 SENTENCES_PER_ARTICLE = 40
 BACKENDS = ("e5", "e5+rules", "e5s", "e5s+rules", "model", "combined", "rules")
-DEFAULT_BACKEND = "e5"
+DEFAULT_BACKEND = "e5+rules"  # what the reading layer runs (its setting `entities`)
 
 
 def _articles(sentences: Sequence[NerSentence], fmt: str) -> list[list[NerSentence]]:
