@@ -410,6 +410,14 @@ def _ngram_reasons(
     return reasons
 
 
+# What a reader must know before reading a score (shown with it in the web app and the API).
+CAVEAT_DE = (
+    "Forschungsmodell: Es schätzt allein aus dem Text, wie sehr ein Artikel den Texten der als "
+    "unzuverlässig eingestuften Quellen im deutschen Korpus FANG-COVID (2020–2021) ähnelt. Die "
+    "Einstufung dort gilt pro Verlag, nicht pro Artikel; der Wert ist kein Faktencheck."
+)
+
+
 def score_article(article: Article) -> ReliabilityResult:
     """Calibrated P(unreliable) of one article from its title and text, with reasons."""
     return ReliabilityModel.load().score_article(article)

@@ -57,6 +57,21 @@ def test_article_pages_and_reading_api(client, seeded):
     assert "ent ent-PER" in page
 
 
+def test_article_page_and_reading_api_show_the_reliability_score_with_reasons_and_caveat(client, seeded):
+    aid = client.get("/api/articles").json()["items"][0]["id"]
+    text = client.get(f"/api/articles/{aid}").json()["article"]["text"]
+    reliability = client.get(f"/api/articles/{aid}/reading").json()["reliability"]
+    assert 0.0 <= reliability["score"] <= 1.0 and 0.0 < reliability["threshold"] < 1.0
+    assert reliability["above_threshold"] == (reliability["score"] >= reliability["threshold"])
+    assert reliability["reasons"] and "kein Faktencheck" in reliability["caveat"]
+    for reason in reliability["reasons"]:
+        assert reason["text"].endswith(".")
+        for span, excerpt in zip(reason["spans"], reason["excerpts"], strict=False):
+            assert text[span["start"] : span["end"]] == excerpt
+    page = client.get(f"/articles/{aid}").text
+    assert "Textbasierte Zuverlässigkeitsschätzung" in page and "kein Faktencheck" in page
+
+
 def test_source_page_and_api_show_ratings(client, seeded):
     data = client.get("/api/sources/naturalnews.com").json()
     assert data["profile"]["mbfc"]["factual"]

@@ -195,8 +195,23 @@ def reading_view(article: Article, settings: Settings | None = None) -> tuple[di
         "numbers": [to_dict(n) for n in reading.numbers],
         "sections": [to_dict(s) for s in reading.sections],
         "signals": [to_dict(s) for s in signals],
+        "reliability": reliability_view(article),
     }
     return data, segments(article.text, marks)
+
+
+def reliability_view(article: Article) -> dict[str, Any]:
+    """The text-only reliability score with its reasons, evidence excerpts and the caveat."""
+    from ..reliability import CAVEAT_DE, score_article
+
+    result = score_article(article)
+    reasons = [
+        {"text": r.text, "weight": round(r.weight, 3), "spans": [to_dict(s) for s in r.spans],
+         "excerpts": [s.text(article.text) for s in r.spans[:2]]}
+        for r in result.reasons
+    ]
+    return {"score": round(result.score, 3), "threshold": round(result.threshold, 3),
+            "above_threshold": result.score >= result.threshold, "reasons": reasons, "caveat": CAVEAT_DE}
 
 
 def source_profile(store: Store, domain: str, limit: int = 50) -> dict[str, Any]:
