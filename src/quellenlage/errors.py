@@ -33,6 +33,18 @@ class InputError(QuellenlageError):
         self.input = input
 
 
+def bad_rows(path: object, problems: list[str], shown: int = 5) -> InputError:
+    """One :class:`InputError` for a data file's bad rows: the first ``shown`` named, the rest counted."""
+    more = len(problems) - shown
+    return InputError(
+        f"{path} has {len(problems)} bad row(s): "
+        + "; ".join(problems[:shown])
+        + (f"; and {more} more" if more > 0 else "")
+        + ". Fix or remove them and retry.",
+        input=str(path),
+    )
+
+
 class UnsupportedInput(InputError):
     pass
 

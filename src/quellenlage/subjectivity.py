@@ -26,7 +26,7 @@ import numpy as np
 
 from . import encoder
 from .embed import embed
-from .errors import InputError, ModelError
+from .errors import InputError, ModelError, bad_rows
 
 MODEL_DIR = Path(__file__).parent / "models" / "subjectivity"
 CUE_LEXICON = MODEL_DIR / "cues_de.tsv"
@@ -331,8 +331,6 @@ def subjectivity_score(sentences: Sequence[str]) -> np.ndarray:
 
 
 _LABELS = {"SUBJ": 1, "OBJ": 0}
-# Bad rows listed in one InputError before "and N more".
-_MAX_ROW_ERRORS = 5
 
 
 def _unquote(field: str) -> str:
@@ -403,12 +401,5 @@ def read_tsv(path: Path) -> tuple[list[str], np.ndarray]:
     if not problems and not sentences:
         raise InputError(f"{path} has a header but no rows", input=str(path))
     if problems:
-        more = len(problems) - _MAX_ROW_ERRORS
-        raise InputError(
-            f"{path} has {len(problems)} bad row(s): "
-            + "; ".join(problems[:_MAX_ROW_ERRORS])
-            + (f"; and {more} more" if more > 0 else "")
-            + ". Fix or remove them and retry.",
-            input=str(path),
-        )
+        raise bad_rows(path, problems)
     return sentences, np.array(labels, dtype=int)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, bad_rows
 from ..similarity import LinearModel, Model, TreeModel, overall_to_target
 
 _LANG_SUFFIX = re.compile(r"[a-z]{2}$")
@@ -78,8 +78,6 @@ _COLUMNS = {
     "Overall": ("overall",),
 }
 _NO_SCORE = {"", "na", "n/a", "nan", "none", "null"}
-# Bad rows listed in one InputError before "and N more".
-_MAX_ROW_ERRORS = 5
 
 
 def _column_indices(path: Path, header: Sequence[str]) -> dict[str, int]:
@@ -167,14 +165,7 @@ def read_pair_file(path: Path) -> PairFile:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}", input=str(path)) from exc
     if problems:
-        more = len(problems) - _MAX_ROW_ERRORS
-        raise InputError(
-            f"{path} has {len(problems)} bad row(s): "
-            + "; ".join(problems[:_MAX_ROW_ERRORS])
-            + (f"; and {more} more" if more > 0 else "")
-            + ". Fix or remove them and retry.",
-            input=str(path),
-        )
+        raise bad_rows(path, problems)
     return PairFile(tuple(pairs), skipped_no_score=skipped["score"], skipped_no_text=skipped["text"])
 
 
