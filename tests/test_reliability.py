@@ -420,6 +420,23 @@ def test_shipped_protocol_fits_nothing_and_leaves_out_training_articles(monkeypa
     assert sum(v["n"] for v in out["shipped_per_source"].values()) == len(records) - 7
     assert out["shipped_roc_auc"] > 0.8  # the shipped model tells the shrill pool from the sober one
     assert out["shipped_training_publishers_here"] == []  # none of the shipped model's publishers
+    assert set(out["shipped_topic_check"]) == {"russia", "usa", "china", "vaccines"}
+
+
+def test_topic_check_counts_articles_on_and_off_a_topic_per_label():
+    from quellenlage.train.reliability_eval import topic_check
+
+    records = [
+        {"title": "Putin in Moskau", "text": "Der Kreml schweigt."},
+        {"title": "Putin in Moskau", "text": "Der Kreml schweigt."},
+        {"title": "Wetter", "text": "Es regnet in Hamburg."},
+        {"title": "Russland", "text": "Russland und Putin."},
+    ]
+    labels, scores = np.array([0, 0, 0, 1]), np.array([0.9, 0.1, 0.2, 0.8])
+    russia = topic_check(records, labels, scores, np.ones(4, bool), 0.5)["russia"]
+    assert russia["real_on_n"] == 2 and russia["real_on_above"] == 0.5
+    assert russia["real_off_n"] == 1 and russia["real_off_above"] == 0.0
+    assert russia["fake_on_n"] == 1 and russia["fake_off_n"] == 0 and "fake_off_above" not in russia
 
 
 def test_shipped_training_keys_are_digests_of_its_training_articles():
@@ -429,3 +446,54 @@ def test_shipped_training_keys_are_digests_of_its_training_articles():
     meta = json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
     assert 0.99 * meta["n_train"] <= len(keys) <= meta["n_train"]  # FANG-COVID repeats a few articles
     assert all(re.fullmatch(r"[0-9a-f]{16}", k) for k in keys)
+
+
+# Topic words ---------------------------------------------------------------------------------------
+
+
+def test_topic_words_cover_names_demonyms_and_their_adjectives():
+    from quellenlage.reliability import TopicWords
+
+    topic = TopicWords(frozenset({"russland", "putin", "russen"}), ("russ", "französ"))
+    for word in ("Russland", "Putin", "Russen", "russischen", "russisch", "französische"):
+        assert topic.is_topic(word), word
+    for word in ("politischen", "kritisch", "Regierung", "Russlands"):
+        assert not topic.is_topic(word), word
+    assert TopicWords.from_lines(topic.lines()) == topic
+
+
+def test_blank_topic_words_uses_the_override_while_a_model_is_trained():
+    from quellenlage.reliability import TopicWords, blank_topic_words, use_topic_words
+
+    use_topic_words(TopicWords(frozenset({"moskau"}), ("russ",)))
+    try:
+        assert blank_topic_words("Die russische Regierung in Moskau schweigt.").split() == [
+            "Die",
+            "Regierung",
+            "in",
+            "schweigt.",
+        ]
+    finally:
+        use_topic_words(None)
+
+
+def test_shipped_topic_words_are_what_the_gazetteer_gives_now():
+    """A changed gazetteer changes what the model would blank: retrain (make train-reliability)."""
+    from quellenlage.reliability import topic_words
+    from quellenlage.train.reliability import build_topic_words
+
+    assert topic_words() == build_topic_words()
+    assert topic_words().is_topic("Russland") and topic_words().is_topic("ukrainischen")
+
+
+@pytest.mark.slow
+def test_the_same_report_about_another_country_gets_the_same_score():
+    report = (
+        "Die {adj} Regierung in {city} hat am Mittwoch neue Sanktionen angekündigt. Das teilte ein "
+        "Sprecher des Außenministeriums mit. Nach Angaben von Diplomaten sollen die Maßnahmen ab März gelten."
+    )
+    texts = [report.format(adj=a, city=c) for a, c in (("russische", "Moskau"), ("französische", "Paris"))]
+    first, second = clean_lines(None, texts[0]), clean_lines(None, texts[1])
+    assert first == second
+    scores = ReliabilityModel.load().score_texts([None, None], texts)
+    assert scores[0] == pytest.approx(scores[1])

@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # letters only: numbers and dates are f
 MAX_REASONS = 8
 BOILERPLATE_FILE = "boilerplate-keys.txt.gz"  # line_key digests, one a line
 TRAINING_KEYS_FILE = "training-keys.txt.gz"  # article_key digests of the training articles, one a line
+TOPIC_WORDS_FILE = "topic-words.txt.gz"  # TopicWords.lines(), blanked before the model reads a text
 MAX_SPANS = 5
 
 _URL = re.compile(
@@ -131,16 +132,94 @@ def strip_dateline(line: str) -> str:
 
 
 def normalise_line(line: str) -> str:
-    """Neutralise typography, old spelling and publisher self-mentions in one line of text."""
+    """Neutralise typography, old spelling, publisher self-mentions and topic names in one line."""
     line = modern_spelling(_INVISIBLE.sub("", line))
     if _URL_HINT.search(line):  # the full URL pattern backtracks at every word; most lines have none
         line = _blank_caseless(*_CASELESS[0], line)
     line = _EMAIL.sub(" ", line)
     for pattern, fast in _CASELESS[1:]:  # publisher names, agency credits
         line = _blank_caseless(pattern, fast, line)
+    line = blank_topic_words(line)
     line = _QUOTES.sub('"', line)
     line = _DASHES.sub("-", line)
     return _SPACE.sub(" ", line).strip()
+
+
+@dataclass(frozen=True)
+class TopicWords:
+    """Words that name what a text is about rather than how it is written: one-word names of
+    people, places and organisations, nationality nouns, and adjectives derived from them
+    (``Russland``, ``Putin``, ``Russen``, ``russischen``). Blanked before the model sees a text, so
+    that a newspaper's report on Russia does not read as "unreliable" because the low-reliability
+    publishers of the training data covered Russia (see MODEL_CARD.md)."""
+
+    words: frozenset[str]  # lower-case
+    stems: tuple[str, ...]  # "russ", "chines": + "isch", "ische", "ischen", … is an adjective
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stems", tuple(sorted(set(self.stems))))  # one order: equal lists compare equal
+
+    @cached_property
+    def adjective(self) -> re.Pattern[str]:
+        if not self.stems:
+            return re.compile(r"(?!)")
+        alternation = "|".join(re.escape(s) for s in sorted(self.stems, key=len, reverse=True))
+        return re.compile(rf"(?:{alternation})isch(?:e|en|er|es|em)?")
+
+    def is_topic(self, word: str) -> bool:
+        lower = word.lower()
+        return lower in self.words or bool(self.adjective.fullmatch(lower))
+
+    def lines(self) -> list[str]:
+        """The file form: one word a line, stems marked with a leading ``=``."""
+        return sorted(self.words) + [f"={stem}" for stem in sorted(self.stems)]
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> TopicWords:
+        items = [line.strip() for line in lines if line.strip()]
+        return cls(
+            words=frozenset(i for i in items if not i.startswith("=")),
+            stems=tuple(sorted(i[1:] for i in items if i.startswith("="))),
+        )
+
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@lru_cache(maxsize=1)
+def topic_words(directory: Path = MODEL_DIR) -> TopicWords:
+    """The shipped model's topic words (``topic-words.txt.gz``; none for a model saved without)."""
+    path = directory / TOPIC_WORDS_FILE
+    if not path.exists():
+        return TopicWords(frozenset(), ())
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return TopicWords.from_lines(handle)
+
+
+_override: list[TopicWords] = []  # set by use_topic_words while a model is trained
+
+
+def use_topic_words(words: TopicWords | None) -> None:
+    """Blank ``words`` instead of the shipped model's (training a model with a new list); ``None``
+    goes back to the shipped list."""
+    _override[:] = [words] if words is not None else []
+    _is_topic_word.cache_clear()
+
+
+def current_topic_words() -> TopicWords:
+    return _override[0] if _override else topic_words()
+
+
+def blank_topic_words(line: str) -> str:
+    """``line`` with every word of :func:`current_topic_words` replaced by a space."""
+    if not current_topic_words().words:
+        return line
+    return _WORD.sub(lambda m: " " if _is_topic_word(m.group(0)) else m.group(0), line)
+
+
+@lru_cache(maxsize=262_144)
+def _is_topic_word(word: str) -> bool:  # words repeat: one lookup per distinct word
+    return current_topic_words().is_topic(word)
 
 
 def _blank_caseless(pattern: re.Pattern[str], fast: re.Pattern[str], line: str) -> str:
@@ -298,10 +377,19 @@ class ReliabilityModel:
                 "retrain it with `python -m quellenlage.train.reliability`"
             ) from exc
 
-    def save(self, directory: Path, info: dict[str, object], trained_on: Sequence[str] = ()) -> None:
-        """Write the model; ``trained_on`` are the :func:`article_key` digests of its training articles."""
+    def save(
+        self,
+        directory: Path,
+        info: dict[str, object],
+        trained_on: Sequence[str] = (),
+        topic: TopicWords | None = None,
+    ) -> None:
+        """Write the model; ``trained_on`` are the :func:`article_key` digests of its training
+        articles, ``topic`` the words blanked while it was trained (:class:`TopicWords`)."""
         directory.mkdir(parents=True, exist_ok=True)
         _write_gzip_lines(directory / TRAINING_KEYS_FILE, sorted(set(trained_on)))
+        if topic is not None:
+            _write_gzip_lines(directory / TOPIC_WORDS_FILE, topic.lines())
         _write_gzip_lines(directory / "vocabulary.txt.gz", self.vocabulary)
         _write_gzip_lines(directory / BOILERPLATE_FILE, sorted(self.boilerplate))
         np.savez_compressed(

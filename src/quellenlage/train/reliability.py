@@ -38,11 +38,13 @@ from ..reliability import (
     MODEL_DIR,
     TOKEN_PATTERN,
     ReliabilityModel,
+    TopicWords,
     article_key,
     clean_lines,
     line_key,
     make_vectorizer,
     tfidf,
+    use_topic_words,
 )
 
 DATA = (
@@ -480,6 +482,29 @@ def lopo(records: list[dict[str, str]], **options) -> dict[str, object]:
     return evaluate(records, **options)
 
 
+DEMONYM_SUFFIXES = ("innen", "in", "ern", "ers", "er", "en", "e", "n", "s")
+
+
+def build_topic_words() -> TopicWords:
+    """The topic words of a new model, from the reading layer's gazetteer (ship-ok NER data): its
+    one-word names of three or more characters, its nationality nouns, and their stems for derived
+    adjectives (``Russen`` → ``russ`` → ``russischen``; stems of four or more characters). Chosen
+    on the 8,000-article development sample (MODEL_CARD.md): pair AUC 0.895 vs 0.896 without,
+    and newspaper articles about Russia no longer flagged more often than others."""
+    from ..nlp.gazetteer import gazetteer
+
+    names = gazetteer()
+    words = {n.lower() for n in names.names if " " not in n and "-" not in n and len(n) >= 3}
+    demonyms = {d.lower() for d in names.demonyms}
+    stems = {
+        d[: -len(suffix)]
+        for d in demonyms
+        for suffix in DEMONYM_SUFFIXES
+        if d.endswith(suffix) and len(d) - len(suffix) >= 4
+    }
+    return TopicWords(frozenset(words | demonyms), tuple(sorted(stems)))
+
+
 def train_final(records: list[dict[str, str]]) -> tuple[ReliabilityModel, dict[str, object]]:
     """Fit the shipped model on all records (all publishers)."""
     p = prepare(records, hashed=False)
@@ -526,9 +551,12 @@ def main(data: Path, out: Path, sample: int) -> None:
     records = read_jsonl(data)
     if sample:
         records = stratified_sample(records, sample)
+    topic = build_topic_words()
+    use_topic_words(topic)  # what this model blanks, whatever the shipped model's list says
     model, info = train_final(records)
     info["train_seconds"] = round(time.perf_counter() - started, 1)
-    model.save(out, info, trained_on=[article_key(r.get("title"), r["text"]) for r in records])
+    info["topic_words"] = {"words": len(topic.words), "adjective_stems": len(topic.stems)}
+    model.save(out, info, trained_on=[article_key(r.get("title"), r["text"]) for r in records], topic=topic)
     click.echo(json.dumps({k: v for k, v in info.items()}, ensure_ascii=False))
 
 

@@ -11,6 +11,7 @@ an inner publisher-grouped CV on the training fold).
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -273,6 +274,39 @@ def lopo(
     return result | {"seconds": round(seconds, 1), "articles_per_s": round(n / seconds, 1)}
 
 
+# Topics whose words several low-reliability publishers of FANG-COVID share (their beats): a model
+# that reads topic flags a newspaper's report on them. An article is on a topic when its title and
+# first 1,500 characters match the pattern twice.
+TOPIC_PROBES = {
+    "russia": re.compile(r"\b(?:Russland|russisch\w*|Putin|Kreml|Moskau)\b"),
+    "usa": re.compile(r"\b(?:USA|Trump|Biden|Washington|amerikanisch\w*)\b"),
+    "china": re.compile(r"\b(?:China|chinesisch\w*|Peking)\b"),
+    "vaccines": re.compile(r"\b(?:Impf\w*|Vakzin\w*)\b"),
+}
+
+
+def topic_check(
+    records: list[dict[str, str]], labels: np.ndarray, scores: np.ndarray, keep: np.ndarray, threshold: float
+) -> dict[str, dict[str, object]]:
+    """Per :data:`TOPIC_PROBES` topic and label: the share of articles at or above ``threshold`` on
+    and off the topic (``keep``: the articles scored). Equal shares mean the score does not move
+    with the topic; a higher on-topic share among ``real`` articles is a topic false alarm."""
+    heads = [f"{r.get('title') or ''}\n{r['text'][:1500]}" for r in records]
+    out: dict[str, dict[str, object]] = {}
+    for topic, pattern in TOPIC_PROBES.items():
+        on = np.array([len(pattern.findall(h)) >= 2 for h in heads]) & keep
+        off = ~on & keep
+        entry: dict[str, object] = {}
+        for label, name in ((0, "real"), (1, "fake")):
+            for side, mask in (("on", on), ("off", off)):
+                chosen = mask & (labels == label)
+                entry[f"{name}_{side}_n"] = int(chosen.sum())
+                if chosen.any():
+                    entry[f"{name}_{side}_above"] = round(float(np.mean(scores[chosen] >= threshold)), 4)
+        out[topic] = entry
+    return out
+
+
 def shipped_scores(
     records: list[dict[str, str]], labels: np.ndarray, groups: np.ndarray, bar=_identity
 ) -> dict[str, object]:
@@ -305,6 +339,7 @@ def shipped_scores(
     if len(set(y)) == 2:
         out["shipped_roc_auc"] = round(float(roc_auc_score(y, s)), 4)
         out["shipped_f1"] = round(float(f1_score(y, s >= model.threshold)), 4)
+    out["shipped_topic_check"] = topic_check(records, labels, scores, ~seen, model.threshold)
     out["shipped_per_source"] = {
         g: {
             "label": "fake" if labels[groups == g][0] else "real",
