@@ -82,15 +82,32 @@ def test_strip_dateline_leaves_text_without_a_dateline(line):
     assert strip_dateline(line) == line
 
 
+@pytest.fixture
+def no_topic_words():
+    """Dateline handling on its own: place names stay (the shipped model blanks them as topic words)."""
+    from quellenlage.reliability import TopicWords, use_topic_words
+
+    use_topic_words(TopicWords(frozenset(), ()))
+    yield
+    use_topic_words(None)
+
+
+@pytest.mark.usefixtures("no_topic_words")
 def test_clean_lines_strips_the_dateline_of_the_first_text_line_only():
     text = "Berlin – Der Senat tagt.\nBerlin – so stand es später im Text."
     lines = clean_lines("Berlin: Titel bleibt", text)
     assert lines == ["Berlin: Titel bleibt", "Der Senat tagt.", "Berlin - so stand es später im Text."]
 
 
+@pytest.mark.usefixtures("no_topic_words")
 def test_clean_lines_keeps_a_quoted_place_mid_sentence():
     lines = clean_lines(None, 'Sie sagte: "Berlin ist laut." Danach ging sie.')
     assert lines == ['Sie sagte: "Berlin ist laut." Danach ging sie.']
+
+
+def test_clean_lines_blanks_the_shipped_topic_words_after_the_dateline():
+    lines = clean_lines("Berlin: Titel bleibt", "Berlin – Der Senat tagt.\nIn Moskau schweigt der Kreml.")
+    assert lines == [": Titel bleibt", "Der Senat tagt.", "In schweigt der ."]  # Moskau, Kreml: names
 
 
 def test_reason_spans_find_the_old_spelling_in_the_text():
