@@ -157,7 +157,8 @@ class TopicWords:
     stems: tuple[str, ...]  # "russ", "chines": + "isch", "ische", "ischen", … is an adjective
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stems", tuple(sorted(set(self.stems))))  # one order: equal lists compare equal
+        # One order, so that equal lists compare equal.
+        object.__setattr__(self, "stems", tuple(sorted(set(self.stems))))
 
     @cached_property
     def adjective(self) -> re.Pattern[str]:
@@ -259,6 +260,15 @@ def training_keys(directory: Path = MODEL_DIR) -> frozenset[str]:
         return frozenset()
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return frozenset(handle.read().split())
+
+
+def training_publishers(directory: Path = MODEL_DIR) -> frozenset[str]:
+    """The publishers the model in ``directory`` was trained on (from its ``meta.json``)."""
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"the reliability model's meta.json in {directory} is unreadable ({exc})") from exc
+    return frozenset(meta.get("publishers", ()))
 
 
 def clean_lines(title: str | None, text: str) -> list[str]:

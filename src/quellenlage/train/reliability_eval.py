@@ -10,7 +10,6 @@ an inner publisher-grouped CV on the training fold).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from scipy import sparse
 from sklearn.metrics import f1_score, roc_auc_score
 
 from ..errors import InputError
-from ..reliability import MODEL_DIR, ReliabilityModel, article_key, training_keys
+from ..reliability import ReliabilityModel, article_key, training_keys, training_publishers
 from .reliability import (
     Prepared,
     _identity,
@@ -328,11 +327,10 @@ def shipped_scores(
         scores[chunk] = model.score_texts(
             [records[i].get("title") for i in chunk], [records[i]["text"] for i in chunk]
         )
-    trained_on = set(json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8")).get("publishers", []))
     out: dict[str, object] = {
         "shipped_n": len(keep),
         "shipped_left_out_as_training_articles": int(seen.sum()),
-        "shipped_training_publishers_here": sorted(set(groups) & trained_on),
+        "shipped_training_publishers_here": sorted(set(groups) & training_publishers()),
         "shipped_threshold": round(model.threshold, 4),
     }
     y, s = labels[keep], scores[keep]
